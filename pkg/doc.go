@@ -1,0 +1,2 @@
+// Package pkg holds veille's shared libraries, one package per idea.
+package pkg

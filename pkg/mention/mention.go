@@ -1,0 +1,264 @@
+// Package mention defines the mention contract: the message every collector
+// publishes and every consumer reads. schemas/mention.v1.schema.json is the
+// source of truth; this type mirrors it and tests check the two agree.
+package mention
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// SchemaV1 is the value of the schema field of version 1 mentions.
+const SchemaV1 = "veille.mention.v1"
+
+// Source kinds.
+const (
+	KindWeb   = "web"
+	KindRSS   = "rss"
+	KindForum = "forum"
+)
+
+// Bounds on free-text fields: a mention is a message, not a web archive.
+const (
+	MaxTextBytes  = 32 << 10
+	MaxTitleBytes = 1 << 10
+	MaxTerms      = 64
+	MaxEntities   = 64
+	MaxEvidence   = 32
+	MaxLinks      = 256
+)
+
+// ErrInvalid is wrapped by every validation error; the message names the field.
+var ErrInvalid = errors.New("invalid mention")
+
+// Mention is one document or post that matched one brand.
+type Mention struct {
+	Schema       string    `json:"schema"`
+	ID           string    `json:"id"`
+	Brand        string    `json:"brand"`
+	MatchedTerms []string  `json:"matched_terms"`
+	SourceKind   string    `json:"source_kind"`
+	SourceName   string    `json:"source_name"`
+	SourceURL    string    `json:"source_url,omitempty"`
+	URL          string    `json:"url"`
+	Anchor       string    `json:"anchor,omitempty"`
+	Title        string    `json:"title,omitempty"`
+	Text         string    `json:"text"`
+	Author       Author    `json:"author"`
+	PublishedAt  time.Time `json:"published_at"`
+	CollectedAt  time.Time `json:"collected_at"`
+	LangHint     string    `json:"lang_hint,omitempty"`
+	// Thread context for comments and forum posts.
+	ThreadURL   string `json:"thread_url,omitempty"`
+	ThreadTitle string `json:"thread_title,omitempty"`
+	Position    int    `json:"position,omitempty"`
+	QuotedRef   string `json:"quoted_ref,omitempty"`
+	// Engagement the page shows.
+	Likes   int `json:"likes,omitempty"`
+	Replies int `json:"replies,omitempty"`
+	// OutLinks are the outgoing links of the document (other domains), for the
+	// influence link graph.
+	OutLinks []string `json:"out_links,omitempty"`
+	// ContentHash lets collectors detect edits; a changed hash re-publishes
+	// under the same id.
+	ContentHash string `json:"content_hash,omitempty"`
+
+	Enrichment *Enrichment `json:"enrichment,omitempty"`
+}
+
+// Author is who wrote the mention, with the stats the page shows.
+type Author struct {
+	Name       string `json:"name,omitempty"`
+	URL        string `json:"url,omitempty"`
+	PostCount  int    `json:"post_count,omitempty"`
+	Followers  int    `json:"followers,omitempty"`
+	Reputation int    `json:"reputation,omitempty"`
+	JoinedAt   string `json:"joined_at,omitempty"`
+}
+
+// Enrichment is what the enricher adds.
+type Enrichment struct {
+	Lang           string      `json:"lang"`
+	LangConfidence float64     `json:"lang_confidence"`
+	Sentiment      Sentiment   `json:"sentiment"`
+	Toxic          bool        `json:"toxic"`
+	Toxicity       []ToxicFlag `json:"toxicity,omitempty"`
+	Entities       []Entity    `json:"entities,omitempty"`
+	InfluenceScore float64     `json:"influence_score"`
+	IsInfluencer   bool        `json:"is_influencer"`
+	AuthorKey      string      `json:"author_key,omitempty"`
+	DupCluster     string      `json:"dup_cluster,omitempty"`
+	EnrichedAt     time.Time   `json:"enriched_at"`
+}
+
+// Sentiment is a label, a score in [-1, 1], a confidence and the evidence.
+type Sentiment struct {
+	Label      string   `json:"label"` // neg, neu, pos
+	Score      float64  `json:"score"`
+	Confidence float64  `json:"confidence"`
+	Evidence   []string `json:"evidence,omitempty"`
+}
+
+// ToxicFlag is one moderation flag with the words that raised it.
+type ToxicFlag struct {
+	Category string   `json:"category"` // insult, obscenity, hate, threat
+	Evidence []string `json:"evidence,omitempty"`
+}
+
+// Entity is a person, organisation or place named in the text.
+type Entity struct {
+	Text string `json:"text"`
+	Type string `json:"type"` // PER, ORG, LOC
+}
+
+// ID is the stable mention id: a hash of the canonical URL, the post anchor
+// and the brand, so the same post about the same brand always has one id.
+func ID(canonicalURL, anchor, brand string) string {
+	h := sha256.New()
+	h.Write([]byte(canonicalURL))
+	h.Write([]byte{0})
+	h.Write([]byte(anchor))
+	h.Write([]byte{0})
+	h.Write([]byte(strings.ToLower(strings.TrimSpace(brand))))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// New fills the schema and id of a mention from its URL, anchor and brand.
+func (m *Mention) SetID() {
+	m.Schema = SchemaV1
+	m.ID = ID(m.URL, m.Anchor, m.Brand)
+}
+
+// Truncate bounds the free-text fields on rune boundaries.
+func (m *Mention) Truncate() {
+	m.Text = truncate(m.Text, MaxTextBytes)
+	m.Title = truncate(m.Title, MaxTitleBytes)
+	if len(m.MatchedTerms) > MaxTerms {
+		m.MatchedTerms = m.MatchedTerms[:MaxTerms]
+	}
+	if len(m.OutLinks) > MaxLinks {
+		m.OutLinks = m.OutLinks[:MaxLinks]
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func invalid(field, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalid, field, fmt.Sprintf(format, args...))
+}
+
+// Validate checks the mention against the contract and names the first bad field.
+func (m *Mention) Validate() error {
+	if m.Schema != SchemaV1 {
+		return invalid("schema", "must be %q, got %q", SchemaV1, m.Schema)
+	}
+	if len(m.ID) != 32 || strings.Trim(m.ID, "0123456789abcdef") != "" {
+		return invalid("id", "must be 32 lowercase hex characters, got %q", m.ID)
+	}
+	if strings.TrimSpace(m.Brand) == "" {
+		return invalid("brand", "must not be empty")
+	}
+	if len(m.MatchedTerms) > MaxTerms {
+		return invalid("matched_terms", "at most %d terms, got %d", MaxTerms, len(m.MatchedTerms))
+	}
+	switch m.SourceKind {
+	case KindWeb, KindRSS, KindForum:
+	default:
+		return invalid("source_kind", "must be web, rss or forum, got %q", m.SourceKind)
+	}
+	if m.SourceName == "" {
+		return invalid("source_name", "must not be empty")
+	}
+	if err := checkURL(m.URL); err != nil {
+		return invalid("url", "%v", err)
+	}
+	if m.Author.URL != "" {
+		if err := checkURL(m.Author.URL); err != nil {
+			return invalid("author.url", "%v", err)
+		}
+	}
+	if len(m.Text) > MaxTextBytes {
+		return invalid("text", "longer than %d bytes", MaxTextBytes)
+	}
+	if !utf8.ValidString(m.Text) {
+		return invalid("text", "not valid UTF-8")
+	}
+	if len(m.Title) > MaxTitleBytes {
+		return invalid("title", "longer than %d bytes", MaxTitleBytes)
+	}
+	if m.CollectedAt.IsZero() {
+		return invalid("collected_at", "must be set")
+	}
+	if len(m.OutLinks) > MaxLinks {
+		return invalid("out_links", "at most %d links", MaxLinks)
+	}
+	if e := m.Enrichment; e != nil {
+		switch e.Sentiment.Label {
+		case "neg", "neu", "pos":
+		default:
+			return invalid("enrichment.sentiment.label", "must be neg, neu or pos, got %q", e.Sentiment.Label)
+		}
+		if e.Sentiment.Score < -1 || e.Sentiment.Score > 1 {
+			return invalid("enrichment.sentiment.score", "must be in [-1, 1], got %v", e.Sentiment.Score)
+		}
+		if e.LangConfidence < 0 || e.LangConfidence > 1 {
+			return invalid("enrichment.lang_confidence", "must be in [0, 1], got %v", e.LangConfidence)
+		}
+		if e.InfluenceScore < 0 || e.InfluenceScore > 100 {
+			return invalid("enrichment.influence_score", "must be in [0, 100], got %v", e.InfluenceScore)
+		}
+	}
+	return nil
+}
+
+func checkURL(s string) error {
+	if s == "" {
+		return errors.New("must not be empty")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("not a URL: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("scheme must be http or https, got %q", u.Scheme)
+	}
+	if u.Host == "" {
+		return errors.New("has no host")
+	}
+	return nil
+}
+
+// Decode parses and validates one JSON-encoded mention.
+func Decode(data []byte) (*Mention, error) {
+	var m Mention
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%w: not JSON: %v", ErrInvalid, err)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Encode validates and JSON-encodes a mention.
+func Encode(m *Mention) ([]byte, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
