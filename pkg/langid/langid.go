@@ -1,13 +1,29 @@
 // Package langid identifies the natural language of short and long texts
 // (tweets, titles, articles) and returns an ISO 639-1 code with a confidence.
+//
+// Latin, Cyrillic and Arabic script texts are scored by a naive-Bayes-like sum
+// of quantised character 1..5-gram log-probabilities (derived from
+// lingua-go's models, see internal/gen); texts in scripts used by a single
+// language (Greek, Hebrew, Hangul, kana, Han, Thai, …) are decided by script.
 package langid
 
+//go:generate go run ./internal/gen -out model.bin
+
 import (
+	_ "embed"
+	"fmt"
+	"math"
 	"unicode"
+	"unicode/utf8"
+
+	"github.com/veille-oss/veille/pkg/langid/internal/model"
 )
 
 // Und is returned when the language cannot be determined.
 const Und = "und"
+
+//go:embed model.bin
+var modelBlob []byte
 
 // Result is the outcome of a detection.
 type Result struct {
@@ -16,41 +32,263 @@ type Result struct {
 }
 
 // Detector identifies languages. It is immutable after New and safe for
-// concurrent use.
-type Detector struct{}
+// concurrent use; build one per process and share it.
+type Detector struct {
+	m        *model.Model
+	langs    []string
+	hintBias float64 // nats added to the hinted language's score
+}
 
-// New builds a Detector from the embedded model.
-func New() *Detector { return &Detector{} }
+const (
+	maxLangs = 64
+	maxWord  = 48 // longer "words" (hashes, base64) are cut: their tail says nothing
+	maxOrder = 5
+)
+
+// New decodes the embedded model. It panics only if the embedded model is
+// corrupt, which is a build defect, not an input error.
+func New() *Detector {
+	m, err := model.Decode(modelBlob)
+	if err != nil {
+		panic(fmt.Sprintf("langid: embedded model: %v", err))
+	}
+	if len(m.Langs) > maxLangs {
+		panic("langid: embedded model has too many languages")
+	}
+	return &Detector{m: m, langs: m.Langs, hintBias: 1.5}
+}
 
 // Detect returns the most likely language of text.
 func (d *Detector) Detect(text string) Result { return d.DetectWithHint(text, "") }
 
+// script classes counted over letters.
+const (
+	scLatin = iota
+	scCyrillic
+	scArabic
+	scGreek
+	scHebrew
+	scHan
+	scKana
+	scHangul
+	scThai
+	scDevanagari
+	scArmenian
+	scGeorgian
+	scBengali
+	scTamil
+	scOther
+	nScripts
+)
+
+// singleScript maps scripts used (here) by one language to that language.
+var singleScript = [nScripts]string{
+	scGreek: "el", scHebrew: "he", scHan: "zh", scKana: "ja", scHangul: "ko", scThai: "th",
+	scDevanagari: "hi", scArmenian: "hy", scGeorgian: "ka", scBengali: "bn", scTamil: "ta",
+}
+
+func scriptOf(r rune) int {
+	switch {
+	case r < 0x250 || (r >= 0x1E00 && r < 0x1F00):
+		return scLatin
+	case r >= 0x400 && r < 0x530:
+		return scCyrillic
+	case r >= 0x600 && r < 0x700, r >= 0x750 && r < 0x780, r >= 0xFB50 && r < 0xFE00, r >= 0xFE70 && r < 0xFF00:
+		return scArabic
+	case r >= 0x370 && r < 0x400, r >= 0x1F00 && r < 0x2000:
+		return scGreek
+	case r >= 0x590 && r < 0x600:
+		return scHebrew
+	case r >= 0x3040 && r < 0x3100, r >= 0x31F0 && r < 0x3200:
+		return scKana
+	case r >= 0xAC00 && r < 0xD7B0, r >= 0x1100 && r < 0x1200, r >= 0x3130 && r < 0x3190:
+		return scHangul
+	case unicode.Is(unicode.Han, r):
+		return scHan
+	case r >= 0xE00 && r < 0xE80:
+		return scThai
+	case r >= 0x900 && r < 0x980:
+		return scDevanagari
+	case r >= 0x530 && r < 0x590:
+		return scArmenian
+	case r >= 0x10A0 && r < 0x1100:
+		return scGeorgian
+	case r >= 0x980 && r < 0xA00:
+		return scBengali
+	case r >= 0xB80 && r < 0xC00:
+		return scTamil
+	}
+	return scOther
+}
+
+// scratch is the per-call state, kept on the stack.
+type scratch struct {
+	score   [maxLangs]int32
+	scripts [nScripts]int32
+	word    [maxWord]rune
+	wlen    int
+	ngrams  int32
+}
+
 // DetectWithHint is Detect with a prior: hint is the page or feed language
 // (ISO 639-1, may be empty) and tips ambiguous short texts towards it.
 func (d *Detector) DetectWithHint(text, hint string) Result {
-	var cyr, arab, latin int
-	for _, r := range text {
-		switch {
-		case unicode.Is(unicode.Cyrillic, r):
-			cyr++
-		case unicode.Is(unicode.Arabic, r):
-			arab++
-		case unicode.IsLetter(r):
-			latin++
+	var s scratch
+	i := 0
+	for i < len(text) {
+		// Skip whitespace, then take one whitespace-delimited field.
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsSpace(r) {
+			i += n
+			continue
+		}
+		j := i
+		for j < len(text) {
+			r, n := utf8.DecodeRuneInString(text[j:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += n
+		}
+		if !skipField(text[i:j]) {
+			d.scanField(&s, text[i:j])
+		}
+		i = j
+	}
+	return d.decide(&s, hint)
+}
+
+// skipField drops tokens that carry no language: URLs, mentions, e-mails.
+func skipField(f string) bool {
+	if f[0] == '@' || hasPrefixFold(f, "http") || hasPrefixFold(f, "www.") {
+		return true
+	}
+	for i := 0; i+2 < len(f); i++ {
+		if f[i] == ':' && f[i+1] == '/' && f[i+2] == '/' {
+			return true
 		}
 	}
-	switch {
-	case cyr > latin && cyr > arab:
-		return Result{Lang: "ru", Confidence: 0.8}
-	case arab > latin:
-		return Result{Lang: "ar", Confidence: 0.8}
-	case latin > 0 && hint != "":
-		return Result{Lang: hint, Confidence: 0.3}
+	for i := 1; i < len(f)-1; i++ {
+		if f[i] == '@' {
+			return true
+		}
 	}
-	return Result{Lang: Und}
+	return false
+}
+
+func hasPrefixFold(s, p string) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *Detector) scanField(s *scratch, f string) {
+	for _, r := range f {
+		if unicode.IsLetter(r) || (s.wlen > 0 && unicode.Is(unicode.Mn, r)) {
+			if unicode.IsLetter(r) {
+				s.scripts[scriptOf(r)]++
+			}
+			if s.wlen < maxWord {
+				s.word[s.wlen] = unicode.ToLower(r)
+				s.wlen++
+			}
+			continue
+		}
+		d.flushWord(s)
+	}
+	d.flushWord(s)
+}
+
+// flushWord adds the log-probabilities of every 1..5-gram of the buffered
+// word. The hashes of the n-grams starting at one position are computed in
+// one pass, each extending the previous one.
+func (d *Detector) flushWord(s *scratch) {
+	w := s.word[:s.wlen]
+	s.wlen = 0
+	for i := range w {
+		h := model.Start
+		for n := 0; n < maxOrder && i+n < len(w); n++ {
+			h = model.Step(h, w[i+n])
+			s.ngrams++
+			p := d.m.Lookup(h)
+			for k := 0; k+1 < len(p); k += 2 {
+				s.score[p[k]] += int32(p[k+1])
+			}
+		}
+	}
+}
+
+func (d *Detector) decide(s *scratch, hint string) Result {
+	var letters, best int32
+	bestSc := scLatin
+	for sc, c := range s.scripts {
+		letters += c
+		if c > best {
+			best, bestSc = c, sc
+		}
+	}
+	if letters == 0 {
+		return Result{Lang: Und}
+	}
+	if l := singleScript[bestSc]; l != "" {
+		if bestSc == scHan && s.scripts[scKana] > 0 {
+			l = "ja"
+		}
+		return Result{Lang: l, Confidence: float64(best) / float64(letters)}
+	}
+	if bestSc == scOther {
+		return Result{Lang: Und}
+	}
+	step := float64(d.m.Step)
+	bi, si := -1, -1
+	var bv, sv float64
+	var scores [maxLangs]float64
+	for l := range d.langs {
+		v := float64(s.score[l]) * step
+		if d.langs[l] == hint {
+			v += d.hintBias
+		}
+		scores[l] = v
+		switch {
+		case bi < 0 || v > bv:
+			si, sv = bi, bv
+			bi, bv = l, v
+		case si < 0 || v > sv:
+			si, sv = l, v
+		}
+	}
+	if s.score[bi] == 0 {
+		return Result{Lang: Und}
+	}
+	// Confidence: softmax over scores tempered by the n-gram count, since
+	// overlapping n-grams are far from independent evidence.
+	temp := 1 + math.Sqrt(float64(s.ngrams))
+	var z float64
+	for l := range d.langs {
+		z += math.Exp((scores[l] - bv) / temp)
+	}
+	_ = si
+	_ = sv
+	return Result{Lang: d.langs[bi], Confidence: 1 / z}
 }
 
 // Languages lists the ISO 639-1 codes the detector can return (besides "und").
 func Languages() []string {
-	return []string{"fr", "en", "es", "pt", "de", "it", "nl", "ar", "ca", "ro", "pl", "tr", "ru", "sw", "yo", "so"}
+	out := []string{"fr", "en", "es", "pt", "de", "it", "nl", "ar", "ca", "ro", "pl", "tr", "ru", "sw", "yo", "so"}
+	for _, l := range singleScript {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return append(out, "ja")
 }
