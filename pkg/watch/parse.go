@@ -386,9 +386,25 @@ func lex(src string) ([]lexTok, error) {
 			lx.advance(sz)
 		}
 		if isField {
+			name := lx.toks[len(lx.toks)-1].text
 			next, _ := lx.peek()
 			if next < 0 || isSpace(next) || next == ')' {
-				return nil, lx.errf(pos, "missing value after %s:", lx.toks[len(lx.toks)-1].text)
+				return nil, lx.errf(pos, "missing value after %s:", name)
+			}
+			if _, q := closeQuote(next); !q && next != '(' && fieldNames[name] != kField {
+				// site:, lang: and url: values are raw: "site:https://x.fr"
+				// must not read "https:" as a field.
+				vpos, vstart := lx.col, lx.i
+				for {
+					c, sz := lx.peek()
+					if c < 0 || isWordStop(c) {
+						break
+					}
+					lx.advance(sz)
+				}
+				lx.toks = append(lx.toks, lexTok{kind: lWord, text: lx.src[vstart:lx.i], pos: vpos})
+				atStart = false
+				continue
 			}
 			atStart = true // title:-x is rejected by the parser with a clear message
 			continue

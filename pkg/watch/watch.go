@@ -342,15 +342,22 @@ func (m *Matcher) Match(d Doc) []Match {
 // terms turns the collected spans into the document's own words.
 func (st *state) terms() []string {
 	sp := st.spans
+	// Longest first among spans starting together, so that spans inside
+	// another ("Free" in "Free Mobile") can be dropped.
 	slices.SortFunc(sp, func(a, b span) int {
 		if a.s != b.s {
 			return int(a.s - b.s)
 		}
-		return int(a.e - b.e)
+		return int(b.e - a.e)
 	})
 	var out []string
 	var seen map[string]bool
+	end := int32(-1)
 	for _, s := range sp {
+		if s.e <= end {
+			continue
+		}
+		end = s.e
 		f, ok := st.fieldOf(s)
 		if !ok || f == fAuthor {
 			continue
