@@ -1,0 +1,96 @@
+package alert
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ErrSnapshot is wrapped by Restore errors.
+var ErrSnapshot = errors.New("invalid alert snapshot")
+
+// snapshotVersion changes when the snapshot layout does.
+const snapshotVersion = 1
+
+type snapshot struct {
+	Version   int           `json:"version"`
+	Brands    []*brandState `json:"brands"`
+	Incidents []snapInc     `json:"incidents"`
+}
+
+type snapInc struct {
+	Key   string    `json:"key"`
+	State *incState `json:"state"`
+}
+
+// MaxSnapshot bounds the snapshot Restore accepts.
+const MaxSnapshot = 256 << 20
+
+// Snapshot serialises brand baselines, windows and incidents (open, and
+// resolved ones still in cooldown) so a restart neither forgets a crisis nor
+// re-announces it. Recently seen mention ids are not kept.
+func (e *Engine) Snapshot() ([]byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := snapshot{Version: snapshotVersion}
+	for _, b := range e.brands {
+		s.Brands = append(s.Brands, b)
+	}
+	slices.SortFunc(s.Brands, func(a, b *brandState) int { return strings.Compare(a.Name, b.Name) })
+	for k, st := range e.incidents {
+		s.Incidents = append(s.Incidents, snapInc{Key: k, State: st})
+	}
+	slices.SortFunc(s.Incidents, func(a, b snapInc) int { return strings.Compare(a.Key, b.Key) })
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("alert snapshot: %w", err)
+	}
+	return data, nil
+}
+
+// Restore replaces the engine's state with a snapshot. Rules come from the
+// engine's current config; a brand whose window or bucket changed keeps its
+// baseline but starts a fresh window.
+func (e *Engine) Restore(data []byte) error {
+	if len(data) > MaxSnapshot {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrSnapshot, len(data), MaxSnapshot)
+	}
+	var s snapshot
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	if s.Version != snapshotVersion {
+		return fmt.Errorf("%w: version %d, want %d", ErrSnapshot, s.Version, snapshotVersion)
+	}
+	brands := map[string]*brandState{}
+	for i, b := range s.Brands {
+		if b == nil || strings.TrimSpace(b.Name) == "" {
+			return fmt.Errorf("%w: brands[%d]: no name", ErrSnapshot, i)
+		}
+		e.initBrand(b)
+		want := newRing(b.rules.Window, b.rules.Bucket)
+		if b.Ring.Bucket != want.Bucket || len(b.Ring.Slots) != len(want.Slots) {
+			b.Ring = want
+			b.Recent = nil
+		}
+		brands[brandKey(b.Name)] = b
+	}
+	incidents := map[string]*incState{}
+	for i, si := range s.Incidents {
+		if si.State == nil || si.State.Inc.ID == "" || !knownCause(si.State.Inc.Cause) {
+			return fmt.Errorf("%w: incidents[%d]: missing id or unknown rule", ErrSnapshot, i)
+		}
+		want := brandKey(si.State.Inc.Brand) + "\x00" + family(si.State.Inc.Cause)
+		if si.Key != want {
+			return fmt.Errorf("%w: incidents[%d]: key does not match brand and rule", ErrSnapshot, i)
+		}
+		incidents[si.Key] = si.State
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.brands = brands
+	e.incidents = incidents
+	return nil
+}
