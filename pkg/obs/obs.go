@@ -1,0 +1,167 @@
+// Package obs is veille's observability: slog setup, the Prometheus registry
+// shared by every service of a process, and the /metrics, /healthz and
+// /readyz endpoint whose readiness reflects dependency outages.
+package obs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// NewLogger builds a slog logger writing to w at level in format text|json.
+func NewLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lv = slog.LevelDebug
+	case "warn":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	default:
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Check reports whether a dependency is usable; nil means ready.
+type Check func(ctx context.Context) error
+
+// Registry holds the process's metrics and readiness checks.
+type Registry struct {
+	Prom   *prometheus.Registry
+	mu     sync.Mutex
+	checks map[string]Check
+}
+
+// NewRegistry returns a registry with Go and process collectors.
+func NewRegistry() *Registry {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &Registry{Prom: r, checks: map[string]Check{}}
+}
+
+// AddCheck registers a readiness check under name (e.g. "nats", "clickhouse").
+func (r *Registry) AddCheck(name string, c Check) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.checks[name] = c
+}
+
+// Ready runs every check and returns the failures by name.
+func (r *Registry) Ready(ctx context.Context) map[string]error {
+	r.mu.Lock()
+	checks := make(map[string]Check, len(r.checks))
+	for k, v := range r.checks {
+		checks[k] = v
+	}
+	r.mu.Unlock()
+	out := map[string]error{}
+	for name, c := range checks {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if err := c(cctx); err != nil {
+			out[name] = err
+		}
+		cancel()
+	}
+	return out
+}
+
+// Counter registers (or returns the already registered) counter vector.
+func (r *Registry) Counter(name, help string, labels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "veille", Name: name, Help: help}, labels)
+	if err := r.Prom.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			return are.ExistingCollector.(*prometheus.CounterVec)
+		}
+		panic(err)
+	}
+	return c
+}
+
+// Gauge registers (or returns) a gauge vector.
+func (r *Registry) Gauge(name, help string, labels ...string) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "veille", Name: name, Help: help}, labels)
+	if err := r.Prom.Register(g); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			return are.ExistingCollector.(*prometheus.GaugeVec)
+		}
+		panic(err)
+	}
+	return g
+}
+
+// Histogram registers (or returns) a histogram vector.
+func (r *Registry) Histogram(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "veille", Name: name, Help: help, Buckets: buckets}, labels)
+	if err := r.Prom.Register(h); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			return are.ExistingCollector.(*prometheus.HistogramVec)
+		}
+		panic(err)
+	}
+	return h
+}
+
+// Handler serves /metrics, /healthz (process alive) and /readyz (every
+// dependency check passes; 503 naming the failing ones otherwise).
+func (r *Registry) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(r.Prom, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fails := r.Ready(req.Context())
+		if len(fails) == 0 {
+			_, _ = io.WriteString(w, "ready\n")
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+		for name, err := range fails {
+			fmt.Fprintf(w, "%s: %v\n", name, err)
+		}
+	})
+	return mux
+}
+
+// Serve runs the metrics endpoint on addr until ctx ends.
+func (r *Registry) Serve(ctx context.Context, addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	log.Info("metrics endpoint", "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/oklog/run"
+
+	"github.com/veille-oss/veille/pkg/bus"
+	"github.com/veille-oss/veille/pkg/config"
+	"github.com/veille-oss/veille/pkg/obs"
+)
+
+// Main is the whole main() of a single-service binary: flags, config,
+// logger, bus, metrics endpoint, signals, and the service itself, run as a
+// group of (execute, interrupt) pairs so the first to stop stops the rest.
+func Main(name string, fn Func) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cfgPath := fs.String("config", "", "YAML configuration file (see README); empty = defaults + environment")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s [--config FILE]\n\nRuns the veille %s service until SIGINT/SIGTERM.\n\n", name, name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cfg, err := LoadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	log := obs.NewLogger(os.Stderr, cfg.Log.Level, cfg.Log.Format)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := RunServices(ctx, cfg, log, map[string]Func{name: fn}); err != nil {
+		log.Error("exit", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// LoadConfig loads path, or defaults plus environment when path is empty.
+func LoadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Parse(nil, "defaults", os.Getenv)
+	}
+	return config.Load(path)
+}
+
+// RunServices connects the bus (embedded when no URL is configured), serves
+// metrics, and runs every service until ctx ends or one fails.
+func RunServices(ctx context.Context, cfg *config.Config, log *slog.Logger, fns map[string]Func) error {
+	b, err := bus.Connect(ctx, cfg.NATS, cfg.DataDir, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	reg := obs.NewRegistry()
+	reg.AddCheck("nats", func(context.Context) error {
+		if !b.NC.IsConnected() {
+			return errors.New("not connected")
+		}
+		return nil
+	})
+	env := &Env{Config: cfg, Log: log, Bus: b, Metrics: reg}
+	return Group(ctx, env, fns)
+}
+
+// Group runs fns (and the metrics endpoint) on env until ctx ends or one
+// returns; then every other is interrupted and awaited.
+func Group(ctx context.Context, env *Env, fns map[string]Func) error {
+	var g run.Group
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g.Add(func() error { <-gctx.Done(); return nil }, func(error) { cancel() })
+	if env.Config.Metrics.Listen != "" {
+		mctx, mcancel := context.WithCancel(ctx)
+		g.Add(func() error { return env.Metrics.Serve(mctx, env.Config.Metrics.Listen, env.Log) }, func(error) { mcancel() })
+	}
+	for name, fn := range fns {
+		sctx, scancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			err := fn(sctx, env)
+			if err != nil && sctx.Err() == nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			if sctx.Err() == nil {
+				env.Log.Info("service finished", "service", name)
+			}
+			return nil
+		}, func(error) { scancel() })
+	}
+	return g.Run()
+}

@@ -1,0 +1,15 @@
+package cli
+
+import (
+	"github.com/veille-oss/veille/pkg/service"
+	"github.com/veille-oss/veille/services/enricher/enricher"
+	"github.com/veille-oss/veille/services/sink/sink"
+)
+
+// Services are the services `veille run` starts, by name.
+func Services() map[string]service.Func {
+	return map[string]service.Func{
+		"enricher": enricher.Run,
+		"sink":     sink.Run,
+	}
+}
