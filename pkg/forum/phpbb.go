@@ -22,8 +22,13 @@ func (phpbbProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
 	p := &Page{Engine: PhpBB}
-	p.ThreadTitle = squashText(d.Find("h2.topic-title, h2.topic-title a, h2 a.topic-title"))
-	p.ThreadURL = phpbbThreadURL(d, base, pageURL)
+	titleSel := d.Find("h2.topic-title").First()
+	if titleSel.Length() == 0 {
+		// phpBB 3.0 prosilver: the first h2 of the page body.
+		titleSel = d.Find("#page-body h2").First()
+	}
+	p.ThreadTitle = squashText(titleSel)
+	p.ThreadURL = phpbbThreadURL(titleSel, base, pageURL)
 	p.NextURL = phpbbNext(d, base)
 
 	start := phpbbStart(d, pageURL)
@@ -72,8 +77,11 @@ func phpbbPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	q.Deleted = s.HasClass("deleted") || s.Find(".post-ignore, .ignore").Length() > 0 && s.Find(".content").Length() == 0
 	prof := s.Find(".postprofile").First()
 	user := prof.Find("a.username, a.username-coloured").First()
-	if user.Length() == 0 {
-		user = s.Find("p.author a.username, p.author a.username-coloured, p.author strong").First()
+	for _, fallback := range []string{"dt a[href*='mode=viewprofile']", "p.author a[href*='mode=viewprofile']", "p.author strong"} {
+		if user.Length() > 0 {
+			break
+		}
+		user = s.Find(fallback).First()
 	}
 	q.Author.Name = clean(user.Text())
 	if q.Author.Name == "" {
@@ -156,8 +164,8 @@ func phpbbNext(d *goquery.Document, base *url.URL) string {
 
 // phpbbThreadURL is viewtopic.php?t=N (the forum id f is dropped because a
 // moved topic keeps its t); SEO URLs keep their path without paging.
-func phpbbThreadURL(d *goquery.Document, base *url.URL, pageURL string) string {
-	if href := resolve(base, d.Find("h2.topic-title a").First().AttrOr("href", "")); href != "" {
+func phpbbThreadURL(title *goquery.Selection, base *url.URL, pageURL string) string {
+	if href := resolve(base, title.Find("a[href*='viewtopic']").First().AttrOr("href", "")); href != "" {
 		return phpbbCanonical(href)
 	}
 	return phpbbCanonical(pageURL)

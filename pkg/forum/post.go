@@ -23,7 +23,7 @@ type Post struct {
 	Anchor    string    `json:"anchor"`
 	Permalink string    `json:"permalink"`
 	Author    Author    `json:"author"`
-	Published time.Time `json:"published"`
+	Published time.Time `json:"published,omitzero"`
 	// Text is the post without quoted replies and signatures.
 	Text string `json:"text"`
 	// QuotedRef names the quoted post: its anchor when the page links it,
@@ -65,7 +65,7 @@ type Page struct {
 	// ThreadURL is the canonical URL of the thread (no page or session
 	// parameters), the key of the thread's crawl state.
 	ThreadURL string `json:"thread_url,omitempty"`
-	Posts     []Post `json:"posts"`
+	Posts     []Post `json:"posts,omitempty"`
 	// NextURL is the next page of the thread or list, "" on the last page.
 	NextURL string `json:"next_url,omitempty"`
 	// MoreURLs are further pages after NextURL when the engine lists them all

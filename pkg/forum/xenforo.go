@@ -105,7 +105,7 @@ func xfPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	if tm.Length() == 0 {
 		tm = s.Find("time.u-dt").First()
 	}
-	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.AttrOr("data-time", ""), tm.AttrOr("title", ""), tm.Text())
+	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.AttrOr("data-time", ""), tm.AttrOr("data-timestamp", ""), tm.AttrOr("title", ""), tm.Text())
 	if pl := attr.Find(".message-attribution-main a[href]").First(); pl.Length() > 0 {
 		q.Permalink = resolve(base, pl.AttrOr("href", ""))
 	}
