@@ -29,6 +29,13 @@ const (
 	nDense = 16
 )
 
+// PositiveRuleFeatures and NegativeRuleFeatures are the dense features whose
+// weights the trainer keeps monotone (towards pos, resp. neg).
+var (
+	PositiveRuleFeatures = []int{fRuleScore, fRulePos, fPosEmo, fRuleStrong}
+	NegativeRuleFeatures = []int{fRuleNeg, fNegEmo}
+)
+
 // FeatureOptions selects feature groups (the trainer searches over them).
 type FeatureOptions struct {
 	CharGrams  bool
@@ -151,9 +158,15 @@ func featurize(toks []Token, neg []bool, r *Rules, opt FeatureOptions, bits uint
 				}
 				return w[k-1]
 			}
+			// negated words get their own character n-grams: "~satisfait" is
+			// not "satisfait".
+			seed := byte('c')
+			if neg != nil && neg[i] {
+				seed = 'n'
+			}
 			for n := 3; n <= 5; n++ {
 				for s := 0; s+n <= L; s++ {
-					h := hbyte(uint32(fnvOffset), 'c')
+					h := hbyte(uint32(fnvOffset), seed)
 					for k := s; k < s+n; k++ {
 						h = hbyte(h, at(k))
 					}

@@ -122,5 +122,10 @@ func (l Lexicon) withHand() Lexicon {
 		}
 		out[Fold(f[i])] = p
 	}
+	// function words and news adjectives that Pattern scores but that carry
+	// no opinion in posts and articles.
+	for _, w := range strings.Fields("plus tout tous toute toutes autre autres seul seule dernier derniere premier premiere nouveau nouvelle nouveaux nouvelles petit petite grand grande vrai vraie gros grosse long longue haut haute public publique general generale national nationale politique actuel actuelle") {
+		delete(out, w)
+	}
 	return out
 }

@@ -33,6 +33,35 @@ type Model struct {
 	Bias [NClass]float32
 	// Opts are the feature options the model was trained with.
 	Opts FeatureOptions
+	// Prior is the fixed weight of the rule score on the logits: it keeps
+	// clear rule evidence (emoji, idioms) decisive where the training data
+	// is silent. The trained weights learn the residual.
+	Prior float32
+	// Mix is the weight of the rule layer's distribution in Predict.
+	Mix float32
+}
+
+// Predict returns class probabilities: the model's softmax (with the rule
+// prior) mixed with the rule layer's own distribution at weight Mix, so a
+// strong rule signal wins where the model is unsure.
+func (m *Model) Predict(f []Feature, ruleScore float64) [NClass]float64 {
+	p := Softmax(m.LogitsWithPrior(f, ruleScore))
+	a := float64(m.Mix)
+	s := math.Max(-1, math.Min(1, ruleScore))
+	p[ClassPos] = (1-a)*p[ClassPos] + a*math.Max(s, 0)
+	p[ClassNeg] = (1-a)*p[ClassNeg] + a*math.Max(-s, 0)
+	p[ClassNeu] = (1-a)*p[ClassNeu] + a*(1-math.Abs(s))
+	return p
+}
+
+// LogitsWithPrior adds the rule-score prior to Logits.
+func (m *Model) LogitsWithPrior(f []Feature, ruleScore float64) [NClass]float64 {
+	z := m.Logits(f)
+	p := float64(m.Prior) * ruleScore
+	z[ClassPos] += p
+	z[ClassNeg] -= p
+	z[ClassNeu] -= math.Abs(p)
+	return z
 }
 
 // NewModel allocates an empty model with 2^bits buckets.
@@ -93,7 +122,7 @@ func (m *Model) Encode(w io.Writer) error {
 	buf.WriteByte(m.Bits)
 	_ = binary.Write(&buf, binary.LittleEndian, scale)
 	_ = binary.Write(&buf, binary.LittleEndian, m.Bias)
-	_ = binary.Write(&buf, binary.LittleEndian, [4]float32{b2f32(m.Opts.CharGrams), m.Opts.CharWeight, b2f32(m.Opts.Bigrams), m.Opts.RuleWeight})
+	_ = binary.Write(&buf, binary.LittleEndian, [6]float32{b2f32(m.Opts.CharGrams), m.Opts.CharWeight, b2f32(m.Opts.Bigrams), m.Opts.RuleWeight, m.Prior, m.Mix})
 	var tmp [binary.MaxVarintLen64]byte
 	prev := -1
 	n := len(m.W) / NClass
@@ -149,11 +178,12 @@ func DecodeModel(data []byte) (*Model, error) {
 	if err := binary.Read(r, binary.LittleEndian, &m.Bias); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
 	}
-	var o [4]float32
+	var o [6]float32
 	if err := binary.Read(r, binary.LittleEndian, &o); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
 	}
 	m.Opts = FeatureOptions{CharGrams: o[0] != 0, CharWeight: o[1], Bigrams: o[2] != 0, RuleWeight: o[3]}
+	m.Prior, m.Mix = o[4], o[5]
 	b := -1
 	n := len(m.W) / NClass
 	for r.Len() > 0 {

@@ -8,24 +8,24 @@ import (
 // Hit is one piece of evidence found by the rule layer: a word or phrase
 // with its contribution after negation, intensity and contrast.
 type Hit struct {
-	Phrase string
-	Value  float64
+	Phrase  string
+	Value   float64
 	Negated bool
 }
 
 // Rules is the outcome of the rule/lexicon layer.
 type Rules struct {
-	Score   float64 // tanh of the summed contributions, in [-1, 1]
-	PosSum  float64
-	NegSum  float64 // as a positive number
-	Hits    []Hit
-	Excl    int // exclamation marks
-	Quest   int
-	Caps    int // words in capitals
-	PosEmo  int
-	NegEmo  int
-	Negs    int // negations seen
-	Words   int
+	Score  float64 // tanh of the summed contributions, in [-1, 1]
+	PosSum float64
+	NegSum float64 // as a positive number
+	Hits   []Hit
+	Excl   int // exclamation marks
+	Quest  int
+	Caps   int // words in capitals
+	PosEmo int
+	NegEmo int
+	Negs   int // negations seen
+	Words  int
 }
 
 const negWindow = 3 // words after a negator that it reaches
@@ -218,7 +218,7 @@ func (a *Analyzer) analyse(toks []Token, negMark []bool) Rules {
 // génial"), a negated negative only mildly positive ("pas mauvais").
 func negate(v float64) float64 {
 	if v > 0 {
-		return -0.7 * v
+		return -0.9 * v
 	}
 	return -0.5 * v
 }

@@ -107,7 +107,7 @@ func (a *Analyzer) Analyze(text string) Result {
 		return ruleOnly(&r)
 	}
 	s.feats, s.refs = featurize(toks, neg, &r, a.model.Opts, a.model.Bits, s.feats[:0], s.refs[:0])
-	p := Softmax(a.model.Logits(s.feats))
+	p := a.model.Predict(s.feats, r.Score)
 	best := 0
 	for c := 1; c < NClass; c++ {
 		if p[c] > p[best] {

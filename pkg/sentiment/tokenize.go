@@ -284,10 +284,11 @@ func appendWord(toks []Token, word, raw string, hashtag bool) []Token {
 	}
 	caps := letters >= 2 && upper == letters && !hashtag
 	norm, elong := resolveElongation(low)
-	if exp, ok := informal[norm]; ok {
+	exp, expanded := informal[norm]
+	if expanded {
 		norm = exp
 	}
-	if strings.ContainsAny(norm, " '") {
+	if expanded && strings.ContainsAny(norm, " '") {
 		// expansion to several words ("je sais pas", "c'est")
 		for _, w := range strings.FieldsFunc(norm, func(r rune) bool { return r == ' ' || r == '\'' }) {
 			if full, ok := elisions[w]; ok {

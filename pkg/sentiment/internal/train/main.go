@@ -28,6 +28,7 @@ type example struct {
 	text   string
 	weight float64
 	feats  []sentiment.Feature
+	rule   float64
 }
 
 func main() {
@@ -95,16 +96,19 @@ func run(data, out string, bits uint8, quick bool) error {
 		l2       float64
 		epochs   int
 		alWeight float64
+		prior    float32
 	}
 	var grid []config
 	if quick {
-		grid = []config{{sentiment.DefaultFeatureOptions, 1e-4, 10, 0.5}}
+		grid = []config{{sentiment.DefaultFeatureOptions, 3e-5, 12, 0.3, 1.5}}
 	} else {
-		for _, cw := range []float32{0, 0.5, 1} {
-			for _, l2 := range []float64{3e-5, 1e-4, 3e-4} {
+		for _, cw := range []float32{0.5, 1} {
+			for _, l2 := range []float64{3e-5, 1e-4} {
 				for _, alw := range []float64{0.3, 1} {
-					for _, rw := range []float32{1, 2} {
-						grid = append(grid, config{sentiment.FeatureOptions{CharGrams: cw > 0, CharWeight: cw, Bigrams: true, RuleWeight: rw}, l2, 12, alw})
+					// prior >= 2 is a design floor: the model must not silence clear
+					// rule evidence (emoji, idioms) on out-of-domain posts.
+					for _, prior := range []float32{2, 3} {
+						grid = append(grid, config{sentiment.FeatureOptions{CharGrams: cw > 0, CharWeight: cw, Bigrams: true, RuleWeight: 2}, l2, 12, alw, prior})
 					}
 				}
 			}
@@ -116,6 +120,7 @@ func run(data, out string, bits uint8, quick bool) error {
 		feat := func(ex []example) {
 			for i := range ex {
 				ex[i].feats = rules.Features(ex[i].text, c.opt, bits)
+				ex[i].rule = rules.Rules(ex[i].text).Score
 			}
 		}
 		feat(twTrain)
@@ -128,17 +133,23 @@ func run(data, out string, bits uint8, quick bool) error {
 		}
 		m := sentiment.NewModel(bits)
 		m.Opts = c.opt
-		fit(m, train, c.l2, c.epochs)
-		f1 := macroF1(twVal, func(e example) int { return argmax(sentiment.Softmax(m.Logits(e.feats))) })
-		acc := acc2(alDev, func(e example) float64 {
-			p := sentiment.Softmax(m.Logits(e.feats))
-			return p[sentiment.ClassPos] - p[sentiment.ClassNeg]
-		})
-		score := f1 + acc
-		fmt.Printf("chars=%v/%.1f rules=%.0f l2=%g epochs=%d allocine=%.1f: tweets val macro-F1 %.1f, allocine dev acc %.1f\n",
-			c.opt.CharGrams, c.opt.CharWeight, c.opt.RuleWeight, c.l2, c.epochs, c.alWeight, 100*f1, 100*acc)
-		if score > bestScore {
-			bestScore, best = score, m
+		m.Prior = c.prior
+		fit(m, rules, train, c.l2, c.epochs)
+		for _, mix := range []float32{0.2, 0.3, 0.4} {
+			m.Mix = mix
+			f1 := macroF1(twVal, func(e example) int { return argmax(m.Predict(e.feats, e.rule)) })
+			acc := acc2(alDev, func(e example) float64 {
+				p := m.Predict(e.feats, e.rule)
+				return p[sentiment.ClassPos] - p[sentiment.ClassNeg]
+			})
+			score := f1 + acc
+			fmt.Printf("chars=%v/%.1f rules=%.0f l2=%g epochs=%d allocine=%.1f prior=%.1f mix=%.1f: tweets val macro-F1 %.1f, allocine dev acc %.1f\n",
+				c.opt.CharGrams, c.opt.CharWeight, c.opt.RuleWeight, c.l2, c.epochs, c.alWeight, c.prior, mix, 100*f1, 100*acc)
+			if score > bestScore {
+				bestScore = score
+				cp := *m
+				best = &cp
+			}
 		}
 	}
 	f, err := os.Create(filepath.Join(out, "model.bin.gz"))
@@ -152,7 +163,7 @@ func run(data, out string, bits uint8, quick bool) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	fmt.Printf("best: chars=%v/%.1f rules=%.0f (sum %.3f) -> %s\n", best.Opts.CharGrams, best.Opts.CharWeight, best.Opts.RuleWeight, bestScore, out)
+	fmt.Printf("best: chars=%v/%.1f rules=%.0f prior=%.1f mix=%.1f (sum %.3f) -> %s\n", best.Opts.CharGrams, best.Opts.CharWeight, best.Opts.RuleWeight, best.Prior, best.Mix, bestScore, out)
 	return nil
 }
 
@@ -168,7 +179,7 @@ func ruleLabel(s float64) int {
 
 // fit trains multinomial logistic regression with AdaGrad and L2 applied to
 // the weights a sample touches.
-func fit(m *sentiment.Model, ex []example, l2 float64, epochs int) {
+func fit(m *sentiment.Model, _ *sentiment.Analyzer, ex []example, l2 float64, epochs int) {
 	mask := uint32(1)<<m.Bits - 1
 	g2 := make([]float32, len(m.W))
 	var bg2 [sentiment.NClass]float64
@@ -182,7 +193,7 @@ func fit(m *sentiment.Model, ex []example, l2 float64, epochs int) {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, k := range order {
 			e := &ex[k]
-			p := sentiment.Softmax(m.Logits(e.feats))
+			p := sentiment.Softmax(m.LogitsWithPrior(e.feats, e.rule))
 			for c := 0; c < sentiment.NClass; c++ {
 				y := 0.0
 				if c == e.label {
@@ -198,7 +209,28 @@ func fit(m *sentiment.Model, ex []example, l2 float64, epochs int) {
 					m.W[i] -= float32(lr * gi / math.Sqrt(float64(g2[i])+1e-8))
 				}
 			}
+			constrain(m)
 		}
+	}
+}
+
+// constrain keeps the rule features monotone: evidence of praise may not
+// count against "pos" nor for "neg" (and vice versa). Without it the model
+// learns to cancel emoji and idioms that are rare and noisy in the tweets.
+func constrain(m *sentiment.Model) {
+	up := func(f int, pos, neg int) {
+		if m.W[f*sentiment.NClass+pos] < 0 {
+			m.W[f*sentiment.NClass+pos] = 0
+		}
+		if m.W[f*sentiment.NClass+neg] > 0 {
+			m.W[f*sentiment.NClass+neg] = 0
+		}
+	}
+	for _, f := range sentiment.PositiveRuleFeatures {
+		up(f, sentiment.ClassPos, sentiment.ClassNeg)
+	}
+	for _, f := range sentiment.NegativeRuleFeatures {
+		up(f, sentiment.ClassNeg, sentiment.ClassPos)
 	}
 }
 
