@@ -194,12 +194,13 @@ func (n *node) write(b *strings.Builder) {
 		b.WriteString(":(")
 		n.kids[0].write(b)
 		b.WriteByte(')')
-	case kSite:
-		fmt.Fprintf(b, "site:%q", n.value+n.path)
-	case kLang:
-		fmt.Fprintf(b, "lang:%q", n.value)
-	case kURL:
-		fmt.Fprintf(b, "url:%q", n.value)
+	case kSite, kLang, kURL:
+		// Values never contain '"' (it ends words and phrases), and the
+		// lexer reads phrases raw, so no escaping is needed or possible.
+		b.WriteString(map[nodeKind]string{kSite: "site", kLang: "lang", kURL: "url"}[n.kind])
+		b.WriteString(`:"`)
+		b.WriteString(n.value + n.path)
+		b.WriteByte('"')
 	}
 }
 
@@ -799,8 +800,13 @@ func normSite(s string) (host, path string, ok bool) {
 		host, path = s[:i], strings.TrimRight(s[i:], "/")
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "."), ".")
-	if host == "" || strings.ContainsAny(host, " \t:@?#\"") {
+	if host == "" || strings.ContainsAny(host, ":@?#\"") {
 		return "", "", false
+	}
+	for _, r := range host {
+		if r <= ' ' || r == 0x7F {
+			return "", "", false
+		}
 	}
 	return host, path, true
 }

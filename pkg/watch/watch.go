@@ -351,7 +351,6 @@ func (st *state) terms() []string {
 		return int(b.e - a.e)
 	})
 	var out []string
-	var seen map[string]bool
 	end := int32(-1)
 	for _, s := range sp {
 		if s.e <= end {
@@ -365,13 +364,9 @@ func (st *state) terms() []string {
 		a := st.toks[st.start[f]+int(s.s-st.base[f])]
 		b := st.toks[st.start[f]+int(s.e-st.base[f])]
 		t := st.fields[f][a.os:b.oe]
-		if seen == nil {
-			seen = map[string]bool{}
-		}
-		if seen[t] {
+		if slices.Contains(out, t) { // at most MaxTerms: a scan beats a map
 			continue
 		}
-		seen[t] = true
 		out = append(out, strings.Clone(t))
 		if len(out) == MaxTerms {
 			break
