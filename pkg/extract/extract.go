@@ -1,0 +1,221 @@
+// Package extract turns an HTML page into what veille publishes about it:
+// the main text without boilerplate, title, author, publication date,
+// canonical URL, language hint, links and feeds, and the comments under the
+// article as separate posts.
+package extract
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+)
+
+// ErrBadURL is returned when the page URL is not an absolute http(s) URL.
+var ErrBadURL = errors.New("bad page URL")
+
+// ErrParse is returned when the HTML cannot be parsed at all.
+var ErrParse = errors.New("cannot parse HTML")
+
+// DefaultMaxTextBytes bounds Document.Text and each comment's text when
+// Options.MaxTextBytes is zero; it matches the mention contract's bound.
+const DefaultMaxTextBytes = 32 << 10
+
+// MaxHTMLBytes bounds the HTML parsed: longer input is cut, since the article
+// and its metadata come first in real pages.
+const MaxHTMLBytes = 4 << 20
+
+// Bounds on lists, so a hostile page cannot make a huge document.
+const (
+	MaxLinks    = 1000
+	MaxComments = 1000
+	MaxFeeds    = 20
+)
+
+// Options tune extraction.
+type Options struct {
+	// Now anchors relative dates ("il y a 3 jours"); zero means time.Now().
+	Now time.Time
+	// Loc is the page's time zone for dates that name none; nil is UTC.
+	Loc *time.Location
+	// MaxTextBytes bounds Text and each Comment.Text; 0 means DefaultMaxTextBytes.
+	MaxTextBytes int
+}
+
+// Document is what a page says.
+type Document struct {
+	URL          string    `json:"url"`
+	CanonicalURL string    `json:"canonical_url"`
+	Title        string    `json:"title"`
+	Description  string    `json:"description,omitempty"`
+	Text         string    `json:"text"`
+	Author       string    `json:"author,omitempty"`
+	AuthorURL    string    `json:"author_url,omitempty"`
+	Published    time.Time `json:"published"`
+	// Lang is the page's declared language (html lang, og:locale,
+	// content-language), lowercased with "-": a hint, not a detection.
+	Lang string `json:"lang,omitempty"`
+	// Links are every http(s) link of the page, absolute, without fragment,
+	// deduplicated, in page order (same site and other sites).
+	Links []string `json:"links,omitempty"`
+	// ContentLinks are the links inside the main text only: the ones that
+	// say something about what the article cites.
+	ContentLinks []string  `json:"content_links,omitempty"`
+	Feeds        []string  `json:"feeds,omitempty"`
+	Comments     []Comment `json:"comments,omitempty"`
+}
+
+// Comment is one comment under the article, a post of its own.
+type Comment struct {
+	// Anchor identifies the comment in the page ("comment-42"); when the
+	// markup has no id it is "position-N", stable as long as the order is.
+	Anchor    string    `json:"anchor"`
+	Author    string    `json:"author,omitempty"`
+	AuthorURL string    `json:"author_url,omitempty"`
+	Text      string    `json:"text"`
+	Published time.Time `json:"published"`
+	// ReplyTo is the anchor of the comment this one answers, if nested.
+	ReplyTo string `json:"reply_to,omitempty"`
+	// Position is the 1-based order of the comment in the page.
+	Position int `json:"position"`
+	Likes    int `json:"likes,omitempty"`
+}
+
+// Extract reads htmlText (already UTF-8) found at pageURL.
+func Extract(htmlText string, pageURL string, opt Options) (*Document, error) {
+	base, err := url.Parse(strings.TrimSpace(pageURL))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("extract: page URL %q: %w", pageURL, ErrBadURL)
+	}
+	if opt.MaxTextBytes <= 0 {
+		opt.MaxTextBytes = DefaultMaxTextBytes
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	if len(htmlText) > MaxHTMLBytes {
+		htmlText = htmlText[:MaxHTMLBytes]
+	}
+	root, err := html.Parse(strings.NewReader(htmlText))
+	if err != nil {
+		return nil, fmt.Errorf("extract: %s: %w: %v", pageURL, ErrParse, err)
+	}
+	doc := goquery.NewDocumentFromNode(root)
+	x := &extractor{doc: doc, base: base, opt: opt}
+	if href, ok := doc.Find("base[href]").First().Attr("href"); ok {
+		if b, err := base.Parse(strings.TrimSpace(href)); err == nil && (b.Scheme == "http" || b.Scheme == "https") {
+			x.base = b
+		}
+	}
+	return x.run(pageURL), nil
+}
+
+type extractor struct {
+	doc  *goquery.Document
+	base *url.URL
+	opt  Options
+	ld   ldInfo
+}
+
+func (x *extractor) run(pageURL string) *Document {
+	d := &Document{URL: pageURL}
+	x.ld = readJSONLD(x.doc)
+	d.Lang = x.lang()
+	d.Feeds = x.feeds()
+	d.Links = x.links(x.doc.Selection)
+	d.CanonicalURL = x.canonical()
+	d.Description = x.metaContent("description", "og:description", "twitter:description")
+
+	// Comments are read and then cut from the tree, so neither the text,
+	// the author nor the date of the article can come from them.
+	roots := x.commentRoots()
+	d.Comments = x.comments(roots)
+	for _, r := range roots {
+		if r.Parent != nil {
+			r.Parent.RemoveChild(r)
+		}
+	}
+
+	content := x.contentRoot()
+	if content == nil {
+		content = x.densest()
+	}
+	d.Title = x.title(content)
+	d.Author, d.AuthorURL = x.author(content)
+	d.Published = x.published(content)
+
+	x.removeBoilerplate(content)
+	if content == nil || len(nodeText(content)) < 200 {
+		if c := x.densest(); c != nil {
+			content = c
+		}
+	}
+	if content == nil {
+		if b := x.doc.Find("body").First(); b.Length() > 0 {
+			content = b.Get(0)
+		} else {
+			content = x.doc.Get(0)
+		}
+	}
+	d.Text = x.mainText(content, d.Title)
+	d.ContentLinks = x.links(goquery.NewDocumentFromNode(content).Selection)
+	return d
+}
+
+// mainText renders the content root, leaving out the title heading, which
+// Title already carries.
+func (x *extractor) mainText(content *html.Node, title string) string {
+	skip := func(n *html.Node) bool {
+		if n.Data == "h1" && title != "" && collapse(nodeText(n)) == title {
+			return true
+		}
+		return false
+	}
+	return truncate(renderText(content, skip, x.opt.MaxTextBytes+1024), x.opt.MaxTextBytes)
+}
+
+// abs resolves href against the page, keeping only http(s) URLs, without
+// fragment.
+func (x *extractor) abs(href string) string {
+	href = strings.TrimSpace(href)
+	if href == "" || strings.HasPrefix(href, "#") {
+		return ""
+	}
+	u, err := x.base.Parse(href)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	u.Fragment = ""
+	u.RawFragment = ""
+	return u.String()
+}
+
+// trackingParams are dropped from canonical URLs: they name the campaign
+// that brought the reader, not the page.
+func isTrackingParam(k string) bool {
+	k = strings.ToLower(k)
+	switch k {
+	case "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "_ga", "yclid", "xtor", "at_medium", "at_campaign":
+		return true
+	}
+	return strings.HasPrefix(k, "utm_")
+}
+
+func cleanURL(u *url.URL) string {
+	c := *u
+	c.Fragment, c.RawFragment = "", ""
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k := range q {
+			if isTrackingParam(k) {
+				q.Del(k)
+			}
+		}
+		c.RawQuery = q.Encode()
+	}
+	return c.String()
+}
