@@ -169,7 +169,7 @@ func (x *extractor) title(content *html.Node) string {
 var bylineRe = regexp.MustCompile(`^(?i:par|by|de|écrit par|posted by|publié par)\s*:?\s+(\p{Lu}[\p{L}'’.-]*(?:\s+(?:de |du |le |la |van |von )?\p{Lu}[\p{L}'’.-]*){0,3})`)
 
 // postedByRe matches "Publié le 1er janvier 2020 par Françoise".
-var postedByRe = regexp.MustCompile(`^(?i:publié|posté|posted|écrit|mis en ligne|rédigé)\b.*?\b(?i:par|by)\s+(\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){0,3})`)
+var postedByRe = regexp.MustCompile(`^(?i:publié|posté|posted|écrit|mis en ligne|rédigé)\s.*?\s(?i:par|by)\s+(\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){0,3})`)
 
 func (x *extractor) author(content *html.Node) (name, link string) {
 	if a := x.metaContent("author", "article:author", "twitter:creator", "dc.creator", "sailthru.author"); a != "" && !strings.HasPrefix(a, "http") {
