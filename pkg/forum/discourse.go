@@ -2,6 +2,7 @@ package forum
 
 import (
 	"encoding/json"
+	"html"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -155,12 +156,12 @@ func (discourseProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 		var lastID int64
 		maxNum := 0
 		for _, dp := range posts {
-			if dp.PostType == 3 { // moderator action, not a post
+			lastID = max(lastID, dp.ID)
+			maxNum = max(maxNum, dp.PostNumber)
+			if dp.PostType == 3 { // moderator action ("closed the topic"), not a post
 				continue
 			}
 			p.Posts = append(p.Posts, dcToPost(dp, p.ThreadURL, root, id, dc))
-			lastID = max(lastID, dp.ID)
-			maxNum = max(maxNum, dp.PostNumber)
 		}
 		if maxNum > 0 {
 			p.ResumeURL = p.ThreadURL + "/" + strconv.Itoa(maxNum) + ".json"
@@ -243,7 +244,11 @@ func dcToPost(dp dcPost, threadURL string, root *url.URL, topicID int64, dc date
 	if q.QuotedRef == "" && dp.ReplyToPostNumber > 0 {
 		q.QuotedRef = "post_" + strconv.Itoa(dp.ReplyToPostNumber)
 	}
-	cooked.Find("aside.quote, aside.onebox .source").Remove()
+	cooked.Find("aside.quote").Remove()
+	// A onebox is a preview of a linked page: keep the link, not its text.
+	cooked.Find("aside.onebox").Each(func(_ int, ob *goquery.Selection) {
+		ob.ReplaceWithHtml("<p>" + html.EscapeString(ob.AttrOr("data-onebox-src", "")) + "</p>")
+	})
 	q.Text = nodeText(cooked.Find("body"))
 	return q
 }
