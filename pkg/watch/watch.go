@@ -323,7 +323,12 @@ func (m *Matcher) prepare(st *state, d Doc) {
 // given to Compile.
 func (m *Matcher) Match(d Doc) []Match {
 	st := m.pool.Get().(*state)
-	defer m.pool.Put(st)
+	defer func() {
+		// Keep a huge document's buffers out of the pool.
+		if cap(st.buf) <= 1<<20 && cap(st.toks) <= 1<<16 {
+			m.pool.Put(st)
+		}
+	}()
 	m.prepare(st, d)
 	var out []Match
 	for i := range m.brands {
