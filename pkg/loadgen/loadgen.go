@@ -131,6 +131,8 @@ type Options struct {
 	Rate  float64 // mentions/s; 0 = as fast as possible
 	// Window is the number of unacknowledged publishes in flight.
 	Window int
+	// Subject overrides where each mention goes (default mentions.raw.<kind>).
+	Subject func(m *mention.Mention) string
 	// OnPublished is called with the publish time of each acknowledged mention (benchmarks).
 	OnPublished func(i int, id string, at time.Time)
 }
@@ -181,7 +183,11 @@ func Publish(ctx context.Context, b *bus.Bus, g *Generator, opt Options) (int, e
 		}
 		m := g.Mention(i)
 		at := time.Now()
-		fut, err := b.PublishMentionAsync(bus.RawSubject(m.SourceKind), m)
+		subject := bus.RawSubject(m.SourceKind)
+		if opt.Subject != nil {
+			subject = opt.Subject(m)
+		}
+		fut, err := b.PublishMentionAsync(subject, m)
 		if err != nil {
 			return acked, err
 		}
