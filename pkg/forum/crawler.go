@@ -360,16 +360,19 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 		st.Hashes = map[string]string{}
 	}
 	var queue []string
+	pages := 0
 	if first == nil {
 		start := fetchURL(p.prof, threadURL)
 		if st.LastPage != "" {
 			start = st.LastPage
+			// Re-reading the resume page is how new posts on it are
+			// found; it does not count against the page bound.
+			pages = -1
 		}
 		queue = append(queue, start)
 	}
 	fetched := map[string]bool{}
 	anchorsThisPass := map[string]bool{}
-	pages := 0
 	save := func() error {
 		st.UpdatedAt = time.Now().UTC()
 		if err := p.c.state.Put(ctx, key, st); err != nil {
@@ -421,6 +424,9 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 		// Resume further on when an earlier pass got there.
 		if found && resume != "" && !fetched[pageKey(resume)] && len(queue) > 0 {
 			queue = []string{resume}
+			// The first page only identified the thread: neither it nor
+			// the resume page count against the page bound.
+			pages = -1
 		}
 	}
 	for len(queue) > 0 {
