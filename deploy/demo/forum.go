@@ -290,10 +290,17 @@ func threadURL(t *topic, page int) string {
 	return fmt.Sprintf("/threads/%s.%d/", t.Slug, t.ID)
 }
 
+// slugFold romanises the accented letters of member names, as XenForo's
+// URL romanisation does.
+var slugFold = map[rune]rune{'é': 'e', 'è': 'e', 'ê': 'e', 'ë': 'e', 'à': 'a', 'â': 'a', 'ï': 'i', 'î': 'i', 'ô': 'o', 'ù': 'u', 'û': 'u', 'ç': 'c'}
+
 // memberSlug is the URL slug XenForo derives from a user name.
 func memberSlug(name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
+		if f, ok := slugFold[r]; ok {
+			r = f
+		}
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
 			b.WriteRune(r)
 		} else {

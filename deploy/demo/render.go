@@ -22,23 +22,37 @@ var tmplFuncs = template.FuncMap{
 	"newsDate":      newsDate,
 	"longDate":      longDate,
 	"isoDate":       isoDate,
-	"unix":          func(t time.Time) int64 { return t.Unix() },
-	"plain":         plain,
-	"add":           func(a, b int) int { return a + b },
-	"thousands":     thousands,
-	"threadURL":     threadURL,
-	"pages":         pages,
-	"neg":           func(i int) int { return -i },
+	// dt writes a whole datetime attribute: html/template would escape
+	// the "+" of the offset inside a value, which real engines don't.
+	"dt": func(t time.Time) template.HTMLAttr { return template.HTMLAttr(`datetime="` + isoDate(t) + `"`) },
+	"dtXF": func(t time.Time) template.HTMLAttr {
+		return template.HTMLAttr(`datetime="` + t.In(paris).Format("2006-01-02T15:04:05-0700") + `"`)
+	},
+	"dtUTC": func(t time.Time) template.HTMLAttr {
+		return template.HTMLAttr(`datetime="` + t.UTC().Format("2006-01-02T15:04:05-07:00") + `"`)
+	},
+	"unix":      func(t time.Time) int64 { return t.Unix() },
+	"plain":     plain,
+	"add":       func(a, b int) int { return a + b },
+	"thousands": thousands,
+	"threadURL": threadURL,
+	"pages":     pages,
+	"neg":       func(i int) int { return -i },
 	"tm": func(t, now time.Time) any {
 		return struct {
 			T, Now time.Time
 			HM     string
 		}{t, now, t.In(paris).Format("15:04")}
 	},
-	"um": func(q *req, m *member) any { return struct{ Q *req; M *member }{q, m} },
-	"even":          func(i int) bool { return i%2 == 0 },
-	"joined":        func(m *member) time.Time { t, _ := time.Parse(time.RFC3339, m.Joined); return t },
-	"memberSlug":    memberSlug,
+	"um": func(q *req, m *member) any {
+		return struct {
+			Q *req
+			M *member
+		}{q, m}
+	},
+	"even":       func(i int) bool { return i%2 == 0 },
+	"joined":     func(m *member) time.Time { t, _ := time.Parse(time.RFC3339, m.Joined); return t },
+	"memberSlug": memberSlug,
 	"pv": func(q *req, p *postView) any {
 		return struct {
 			Q  *req
