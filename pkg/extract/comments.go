@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 )
 
@@ -18,6 +19,21 @@ const commentSelector = `li.comment, article.comment, div.comment, .commentlist 
 	`ol.comments > li, [itemprop=comment], [itemtype*="schema.org/Comment"], ` +
 	`[id^=comment-], [id^=li-comment-], #disqus_thread li.post, .post-list li.post, ` +
 	`.comment-item, .commentaire, div.comment-thread > div.comment`
+
+var (
+	commentMatcher    = cascadia.MustCompile(commentSelector)
+	headerMatcher     = cascadia.MustCompile(headerSelector)
+	structuralMatcher = cascadia.MustCompile(`li.comment, article.comment, div.comment, [itemprop=comment], [itemtype*="schema.org/Comment"], .commentlist > li, .comment-list > li`)
+)
+
+// compileAll compiles selectors once, at package load.
+func compileAll(qs ...string) []goquery.Matcher {
+	out := make([]goquery.Matcher, len(qs))
+	for i, q := range qs {
+		out[i] = cascadia.MustCompile(q)
+	}
+	return out
+}
 
 var commentIDRe = regexp.MustCompile(`^(?:li-|div-)?comment-?(\d+)$`)
 var anyCommentIDRe = regexp.MustCompile(`(?i)comment[-_]?(\d+)`)
@@ -41,7 +57,7 @@ func listLike(n *html.Node) bool {
 func (x *extractor) commentRoots() []*html.Node {
 	var roots []*html.Node
 	isRoot := map[*html.Node]bool{}
-	x.doc.Find(commentSelector).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+	x.doc.FindMatcher(commentMatcher).EachWithBreak(func(_ int, s *goquery.Selection) bool {
 		n := s.Get(0)
 		cls := strings.ToLower(attr(n, "class"))
 		if strings.Contains(cls, "pingback") || strings.Contains(cls, "trackback") || n.Data == "form" {
@@ -49,7 +65,7 @@ func (x *extractor) commentRoots() []*html.Node {
 		}
 		id := strings.ToLower(attr(n, "id"))
 		if strings.HasPrefix(id, "comment-") || strings.HasPrefix(id, "li-comment-") {
-			structural := s.Is(`li.comment, article.comment, div.comment, [itemprop=comment], [itemtype*="schema.org/Comment"], .commentlist > li, .comment-list > li`)
+			structural := s.IsMatcher(structuralMatcher)
 			if !structural && !commentIDRe.MatchString(id) {
 				return true
 			}
@@ -99,29 +115,29 @@ const headerSelector = `.comment-author, .comment-meta, .comment-metadata, .comm
 	`.comment-awaiting-moderation, form, button, .comment-respond, .post-byline, .username, ` +
 	`.comment_author, .comment_date, .comment-author-name, .auteur, .comment-permalink`
 
-var contentSelectorsComment = []string{
+var contentSelectorsComment = compileAll(
 	".comment-content", ".comment_content", "[itemprop=text]", "[itemprop=commentText]",
 	".comment-text", ".comment-body-text", ".post-message", ".comment-message",
 	".commentaire-texte", ".comment-entry", ".comment_text",
-}
+)
 
-var authorSelectors = []string{
+var authorSelectors = compileAll(
 	".comment-author .fn", ".comment-author cite", ".fn", "[itemprop=author] [itemprop=name]",
 	"[itemprop=author]", ".comment-author-name", ".comment-author", ".comment_author",
 	".author-name", ".author", ".username", ".auteur", ".post-byline", "cite",
-}
+)
 
-var dateSelectors = []string{
+var dateSelectors = compileAll(
 	"time[datetime]", "[itemprop=datePublished]", "[itemprop=dateCreated]", "[data-time]",
 	".comment-metadata time", ".comment-metadata a", ".comment-meta a", ".commentmetadata a",
 	".comment-date", ".comment_date", ".date", ".post-meta time", "abbr[title]",
 	".comment-metadata", ".comment-meta", ".commentmetadata", ".meta", "time",
-}
+)
 
-var likeSelectors = []string{
+var likeSelectors = compileAll(
 	"[data-likes]", "[itemprop=upvoteCount]", ".comment-likes", ".like-count", ".likes-count",
 	".comment-like-count", ".vote-count", ".votes", ".likes",
-}
+)
 
 // saysRe matches the "X dit :" / "X says:" line old themes put before the text.
 var saysRe = regexp.MustCompile(`^(?:.{0,60}\s)?(?i:dit|a dit|a écrit|says|said|wrote)\s*:?$`)
@@ -143,9 +159,9 @@ func (x *extractor) comments(roots []*html.Node) []Comment {
 	}
 	// own finds the first element matching q that belongs to root itself,
 	// not to a nested reply.
-	own := func(root *html.Node, q string) *html.Node {
+	own := func(root *html.Node, q goquery.Matcher) *html.Node {
 		var found *html.Node
-		goquery.NewDocumentFromNode(root).Find(q).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		goquery.NewDocumentFromNode(root).FindMatcher(q).EachWithBreak(func(_ int, s *goquery.Selection) bool {
 			if n := s.Get(0); owner(n) == root {
 				found = n
 			}
@@ -239,7 +255,7 @@ func (x *extractor) commentAnchor(r *html.Node, owner func(*html.Node) *html.Nod
 	return fmt.Sprintf("position-%d", pos)
 }
 
-func (x *extractor) commentDate(r *html.Node, own func(*html.Node, string) *html.Node) time.Time {
+func (x *extractor) commentDate(r *html.Node, own func(*html.Node, goquery.Matcher) *html.Node) time.Time {
 	for _, q := range dateSelectors {
 		n := own(r, q)
 		if n == nil {
@@ -254,7 +270,7 @@ func (x *extractor) commentDate(r *html.Node, own func(*html.Node, string) *html
 	return time.Time{}
 }
 
-func commentLikes(r *html.Node, own func(*html.Node, string) *html.Node) int {
+func commentLikes(r *html.Node, own func(*html.Node, goquery.Matcher) *html.Node) int {
 	for _, q := range likeSelectors {
 		n := own(r, q)
 		if n == nil {
@@ -279,9 +295,9 @@ func commentLikes(r *html.Node, own func(*html.Node, string) *html.Node) int {
 	return 0
 }
 
-func (x *extractor) commentText(r, authorNode *html.Node, isRoot map[*html.Node]bool, own func(*html.Node, string) *html.Node) string {
+func (x *extractor) commentText(r, authorNode *html.Node, isRoot map[*html.Node]bool, own func(*html.Node, goquery.Matcher) *html.Node) string {
 	skipSet := map[*html.Node]bool{}
-	goquery.NewDocumentFromNode(r).Find(headerSelector).Each(func(_ int, s *goquery.Selection) {
+	goquery.NewDocumentFromNode(r).FindMatcher(headerMatcher).Each(func(_ int, s *goquery.Selection) {
 		skipSet[s.Get(0)] = true
 	})
 	if authorNode != nil {

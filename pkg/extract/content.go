@@ -126,12 +126,13 @@ var cookiePrefixes = []string{
 	"this website uses cookies", "this site uses cookies",
 }
 
+var foldReplacer = strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a",
+	"î", "i", "ï", "i", "ô", "o", "û", "u", "ù", "u", "ç", "c", "’", "'", "É", "e", "À", "a")
+
 // fold lowercases and strips French accents and trailing punctuation, for
 // comparing short labels.
 func fold(s string) string {
-	r := strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a",
-		"î", "i", "ï", "i", "ô", "o", "û", "u", "ù", "u", "ç", "c", "’", "'", "É", "e", "À", "a")
-	s = r.Replace(strings.ToLower(collapse(s)))
+	s = foldReplacer.Replace(strings.ToLower(collapse(s)))
 	return strings.TrimRight(s, " :.!…»>›→")
 }
 
