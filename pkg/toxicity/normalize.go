@@ -1,0 +1,170 @@
+package toxicity
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// token is one word of the text, with the forms used for matching.
+type token struct {
+	start, end int    // byte offsets in the original text
+	norm       string // lower-cased, accent-folded, leet decoded, 3+ repeats squeezed
+	skel       string // norm with every doubled letter squeezed ("connard" -> "conard")
+}
+
+// leet maps look-alike digits and symbols to letters; applied only inside
+// tokens that also contain letters, so "2024" stays a number.
+var leet = map[rune]rune{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's', '€': 'e', '!': 'i', '|': 'i'}
+
+func fold(r rune) rune {
+	switch r {
+	case 'à', 'â', 'ä', 'á', 'ã', 'å':
+		return 'a'
+	case 'é', 'è', 'ê', 'ë':
+		return 'e'
+	case 'î', 'ï', 'í', 'ì':
+		return 'i'
+	case 'ô', 'ö', 'ó', 'ò', 'õ':
+		return 'o'
+	case 'ù', 'û', 'ü', 'ú':
+		return 'u'
+	case 'ç':
+		return 'c'
+	case 'ÿ':
+		return 'y'
+	case 'ñ':
+		return 'n'
+	}
+	return r
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func isLeetSym(r rune) bool {
+	return r == '@' || r == '$' || r == '€' || r == '!' || r == '|'
+}
+
+// tokenize splits text into words. Leet symbols count as word characters
+// when they sit between letters/digits ("s@l0pe"); runs of single letters
+// separated by dots, dashes, stars or spaces are joined ("c.o.n.n.a.r.d").
+func tokenize(text string) []token {
+	var toks []token
+	i := 0
+	for i < len(text) {
+		r, sz := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) && !(isLeetSym(r) && i+sz < len(text) && nextIsWord(text[i+sz:])) {
+			i += sz
+			continue
+		}
+		start := i
+		for i < len(text) {
+			r, sz = utf8.DecodeRuneInString(text[i:])
+			rest := text[i+sz:]
+			switch {
+			case isWordRune(r):
+			case r == '!' && i > start && nextIsWord(rest):
+			case r != '!' && isLeetSym(r) && (i > start || nextIsWord(rest)):
+			default:
+				goto done
+			}
+			i += sz
+		}
+	done:
+		toks = append(toks, makeToken(text, start, i))
+		if len(toks) > 20000 {
+			break
+		}
+	}
+	return joinSpelled(text, toks)
+}
+
+func nextIsWord(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return isWordRune(r)
+}
+
+func makeToken(text string, start, end int) token {
+	raw := text[start:end]
+	hasLetter, hasOther := false, false
+	for _, r := range raw {
+		if unicode.IsLetter(r) {
+			hasLetter = true
+		} else {
+			hasOther = true
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(raw))
+	for _, r := range raw {
+		r = fold(unicode.ToLower(r))
+		if hasLetter && hasOther {
+			if l, ok := leet[r]; ok {
+				r = l
+			}
+		}
+		b.WriteRune(r)
+	}
+	norm := squeeze(b.String(), 2)
+	return token{start: start, end: end, norm: norm, skel: squeeze(norm, 1)}
+}
+
+// squeeze keeps at most max consecutive copies of a letter.
+func squeeze(s string, max int) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	var prev rune
+	run := 0
+	for _, r := range s {
+		if r == prev {
+			run++
+			if run >= max {
+				continue
+			}
+		} else {
+			run = 0
+		}
+		prev = r
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// joinSpelled merges runs of ≥ 3 one-letter tokens separated only by
+// spacing punctuation into one token.
+func joinSpelled(text string, toks []token) []token {
+	out := toks[:0:0]
+	for i := 0; i < len(toks); {
+		j := i
+		for j < len(toks) && utf8.RuneCountInString(toks[j].norm) == 1 && (j == i || onlySpacing(text[toks[j-1].end:toks[j].start])) {
+			j++
+		}
+		if j-i >= 3 {
+			var b strings.Builder
+			for k := i; k < j; k++ {
+				b.WriteString(toks[k].norm)
+			}
+			norm := squeeze(b.String(), 2)
+			out = append(out, token{start: toks[i].start, end: toks[j-1].end, norm: norm, skel: squeeze(norm, 1)})
+			i = j
+			continue
+		}
+		out = append(out, toks[i])
+		i++
+	}
+	return out
+}
+
+func onlySpacing(s string) bool {
+	if len(s) == 0 || len(s) > 3 {
+		return false
+	}
+	for _, c := range s {
+		if c != '.' && c != '-' && c != '_' && c != '*' && c != ' ' && c != '/' {
+			return false
+		}
+	}
+	return true
+}
