@@ -332,7 +332,10 @@ routes:
 	if got := strings.Join(r.Channels(ev), ","); got != "bus,partner-hook" {
 		t.Fatalf("sev 9 Autre: %s", got)
 	}
-	for _, bad := range []struct{ mutate func(*Config); key string }{
+	for _, bad := range []struct {
+		mutate func(*Config)
+		key    string
+	}{
 		{func(c *Config) { c.Channels[0].Name = "CM Slack" }, "channels[0].name"},
 		{func(c *Config) { c.Channels[2].Secret = "short" }, "channels.partner-hook.secret"},
 		{func(c *Config) { c.Channels[1].To = nil }, "channels.ops-mail.to"},

@@ -272,6 +272,10 @@ func (o *Outbox) handle(ctx context.Context, name string, ch Channel, msg jetstr
 	now := o.now()
 	err := ch.Send(sctx, Message{Key: env.Key, Event: env.Event, Attempt: attempt, SentAt: now})
 	cancel()
+	if err != nil && ctx.Err() != nil {
+		_ = msg.Nak() // shutting down mid-attempt: not the channel's fault
+		return
+	}
 	d := alert.Delivery{Channel: name, Attempts: attempt}
 	switch {
 	case err == nil:
