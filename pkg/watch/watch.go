@@ -78,10 +78,13 @@ type Matcher struct {
 	exact      map[string][]int32
 	prefix     map[string][]int32
 	prefixLens []int // distinct prefix lengths in bytes, ascending
-	first2     []uint64
-	needSite   bool
-	needURL    bool
-	pool       sync.Pool
+	// first2 and exact2 are bitsets of the first two bytes of the prefixes
+	// and exact words: most document words fail them, skipping map lookups.
+	first2   []uint64
+	exact2   []uint64
+	needSite bool
+	needURL  bool
+	pool     sync.Pool
 }
 
 type compiled struct {
@@ -96,6 +99,7 @@ func Compile(brands []Brand) (*Matcher, error) {
 		exact:  map[string][]int32{},
 		prefix: map[string][]int32{},
 		first2: make([]uint64, 1<<16/64),
+		exact2: make([]uint64, 1<<16/64),
 	}
 	seen := map[string]bool{}
 	ids := map[word]int32{}
@@ -167,6 +171,8 @@ func (m *Matcher) index(n *node, ids map[word]int32) {
 					m.first2[k/64] |= 1 << (k % 64)
 				} else {
 					m.exact[w.fold] = append(m.exact[w.fold], id)
+					k := key2(w.fold)
+					m.exact2[k/64] |= 1 << (k % 64)
 				}
 			}
 			n.atoms[i] = id
@@ -182,6 +188,14 @@ func (m *Matcher) index(n *node, ids map[word]int32) {
 }
 
 func first2[S string | []byte](s S) uint32 { return uint32(s[0])<<8 | uint32(s[1]) }
+
+// key2 is first2 for words of any length (folded words never contain 0).
+func key2[S string | []byte](s S) uint32 {
+	if len(s) == 1 {
+		return uint32(s[0]) << 8
+	}
+	return first2(s)
+}
 
 // Brands returns the number of compiled brands.
 func (m *Matcher) Brands() int { return len(m.brands) }
@@ -264,20 +278,22 @@ func (m *Matcher) prepare(st *state, d Doc) {
 			p := st.base[f] + int32(i-st.start[f])
 			fold := st.buf[t.fs:t.fe]
 			cased := false
-			if ids, ok := m.exact[string(fold)]; ok {
-				for _, id := range ids {
-					a := &m.atoms[id]
-					if a.cased != "" {
-						if !cased {
-							st.cbuf = appendCased(st.cbuf[:0], src[t.os:t.oe])
-							cased = true
-						}
-						if string(st.cbuf) != a.cased {
-							continue
-						}
+			var ids []int32
+			if k := key2(fold); m.exact2[k/64]&(1<<(k%64)) != 0 {
+				ids = m.exact[string(fold)]
+			}
+			for _, id := range ids {
+				a := &m.atoms[id]
+				if a.cased != "" {
+					if !cased {
+						st.cbuf = appendCased(st.cbuf[:0], src[t.os:t.oe])
+						cased = true
 					}
-					st.post[id] = append(st.post[id], p)
+					if string(st.cbuf) != a.cased {
+						continue
+					}
 				}
+				st.post[id] = append(st.post[id], p)
 			}
 			if len(m.prefixLens) == 0 || len(fold) < minPrefix {
 				continue
@@ -355,7 +371,7 @@ func (st *state) terms() []string {
 		}
 		return int(b.e - a.e)
 	})
-	var out []string
+	out := []string{} // never nil: matched_terms is a JSON array
 	end := int32(-1)
 	for _, s := range sp {
 		if s.e <= end {

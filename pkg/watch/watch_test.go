@@ -528,3 +528,19 @@ func TestConcurrentMatch(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+func TestTermsNeverNil(t *testing.T) {
+	m, err := Compile([]Brand{{Name: "x", Query: `NOT orange`}, {Name: "y", Query: `site:example.fr`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.Match(Doc{Text: "rien", URL: "https://example.fr/"})
+	if len(got) != 2 {
+		t.Fatalf("got %+v, want both brands", got)
+	}
+	for _, g := range got {
+		if g.Terms == nil || len(g.Terms) != 0 {
+			t.Fatalf("%s: Terms = %#v, want a non-nil empty slice", g.Brand, g.Terms)
+		}
+	}
+}
