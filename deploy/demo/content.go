@@ -193,9 +193,22 @@ func loadCorpus() (*corpus, error) {
 	}
 	for name, m := range c.Members {
 		m.Name = name
+		if _, err := time.Parse(time.RFC3339, m.Joined); err != nil {
+			return nil, fmt.Errorf("member %q: joined: %w", name, err)
+		}
 	}
 	for _, b := range []*blog{&c.Camille, &c.Velo, &c.Surf} {
 		numberBlog(b)
+		for _, p := range b.Posts {
+			for j, cm := range p.Comments {
+				if cm.ReplyTo < 0 || cm.ReplyTo > j || (cm.ReplyTo > 0 && p.Comments[cm.ReplyTo-1].At > cm.At) {
+					return nil, fmt.Errorf("post %q comment %d: reply_to %d must name an earlier comment", p.Slug, j+1, cm.ReplyTo)
+				}
+				if cm.At < p.At {
+					return nil, fmt.Errorf("post %q comment %d: earlier than the post", p.Slug, j+1)
+				}
+			}
+		}
 	}
 	pid := 1000
 	for _, bd := range []*board{&c.PhpBB, &c.XF} {

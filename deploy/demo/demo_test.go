@@ -698,3 +698,16 @@ func TestConfigEmbedded(t *testing.T) {
 		}
 	}
 }
+
+func TestContentValidation(t *testing.T) {
+	if _, err := loadCorpus(); err != nil {
+		t.Fatalf("embedded content: %v", err)
+	}
+	var o offset
+	if err := o.UnmarshalJSON([]byte(`"soon"`)); err == nil || !strings.Contains(err.Error(), `"soon"`) {
+		t.Errorf("bad offset error = %v, want one naming the value", err)
+	}
+	if err := o.UnmarshalJSON([]byte(`"-1h30m"`)); err != nil || o.D() != -90*time.Minute {
+		t.Errorf("offset -1h30m = %v, %v", o.D(), err)
+	}
+}
