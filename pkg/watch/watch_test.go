@@ -544,3 +544,51 @@ func TestTermsNeverNil(t *testing.T) {
 		}
 	}
 }
+
+func TestGarbageQueries(t *testing.T) {
+	// Deterministic garbage from the characters that matter to the lexer.
+	alphabet := []string{"(", ")", `"`, "«", "»", "“", "”", "-", "=", "*", ":", " ", "AND", "OR", "NOT",
+		"NEAR/2", "NEAR/1f", "site:", "lang:", "title:", "author:", "a", "bé", "œ", "l'", "’", "\t", "\xff", "0"}
+	seed := uint32(12345)
+	next := func() uint32 { seed = seed*1664525 + 1013904223; return seed >> 8 }
+	accepted := 0
+	for range 3000 {
+		var b strings.Builder
+		for range next() % 30 {
+			b.WriteString(alphabet[next()%uint32(len(alphabet))])
+		}
+		s := b.String()
+		q, err := Parse(s)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Pos < 1 || pe.Pos > len([]rune(s))+1 {
+				t.Fatalf("Parse(%q): bad error %v", s, err)
+			}
+			continue
+		}
+		accepted++
+		if _, err := Parse(q.String()); err != nil {
+			t.Fatalf("Parse(%q) ok, canonical %q fails: %v", s, q, err)
+		}
+	}
+	if accepted == 0 {
+		t.Fatal("no garbage query was accepted; the generator is broken")
+	}
+	for _, s := range []string{strings.Repeat(")(", 5000), strings.Repeat(`"`, 1001), strings.Repeat("-", 9000), strings.Repeat("a* ", 5000)} {
+		if _, err := Parse(s); err == nil {
+			t.Errorf("Parse(%.20q…) accepted", s)
+		}
+	}
+}
+
+func TestHugeQueryMatches(t *testing.T) {
+	var b strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&b, "mot%d OR ", i)
+	}
+	b.WriteString(`"société générale"`)
+	ok, terms := matchOne(t, b.String(), text("la Société Générale et mot1499"))
+	if !ok || !slices.Equal(terms, []string{"Société Générale", "mot1499"}) {
+		t.Fatalf("got %v %q", ok, terms)
+	}
+}
