@@ -238,7 +238,7 @@ func Parse(data []byte, name string, getenv func(string) string) (*Config, error
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(c); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
+			return nil, fmt.Errorf("%w: %s: %s", ErrInvalid, name, explain(data, err))
 		}
 	}
 	if err := c.applyEnv(getenv); err != nil {
@@ -291,6 +291,63 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set(EnvLogLevel, &c.Log.Level)
 	set(EnvLogFormat, &c.Log.Format)
 	return nil
+}
+
+// explain rewrites yaml's "line N: cannot unmarshal" errors to name the key
+// path at that line (sink.batch_rows), which is what a user looks for.
+func explain(data []byte, err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err.Error()
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return err.Error()
+	}
+	var msgs []string
+	for _, e := range te.Errors {
+		var line int
+		if _, scanErr := fmt.Sscanf(e, "line %d:", &line); scanErr == nil {
+			if path := keyAtLine(&root, line, ""); path != "" {
+				e = strings.Replace(e, fmt.Sprintf("line %d:", line), fmt.Sprintf("line %d: %s:", line, path), 1)
+			}
+		}
+		msgs = append(msgs, e)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// keyAtLine finds the deepest key path whose value starts on line.
+func keyAtLine(n *yaml.Node, line int, prefix string) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p := keyAtLine(c, line, prefix); p != "" {
+				return p
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			path := k.Value
+			if prefix != "" {
+				path = prefix + "." + k.Value
+			}
+			if p := keyAtLine(v, line, path); p != "" {
+				return p
+			}
+			if v.Line == line && (v.Kind == yaml.ScalarNode || k.Line == line) {
+				return path
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if p := keyAtLine(c, line, fmt.Sprintf("%s[%d]", prefix, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 func splitList(v string) []string {

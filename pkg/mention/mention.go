@@ -260,5 +260,10 @@ func Encode(m *Mention) ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	if m.MatchedTerms == nil {
+		c := *m
+		c.MatchedTerms = []string{}
+		m = &c
+	}
 	return json.Marshal(m)
 }

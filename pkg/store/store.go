@@ -223,9 +223,10 @@ func SplitStatements(sql string) []string {
 		}
 	}
 	for _, line := range strings.Split(sql, "\n") {
-		t := strings.TrimRight(line, " \t\r")
-		if strings.HasSuffix(t, ";") && !strings.HasPrefix(strings.TrimSpace(t), "--") {
-			cur.WriteString(strings.TrimSuffix(t, ";"))
+		code, _, _ := strings.Cut(line, "--") // our migrations have no "--" inside strings
+		code = strings.TrimRight(code, " \t\r")
+		if strings.HasSuffix(code, ";") {
+			cur.WriteString(strings.TrimSuffix(code, ";"))
 			flush()
 			continue
 		}
