@@ -153,6 +153,10 @@ func (w *Web) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	lk := linker{}
 	if _, ok := w.sites[host]; !ok {
 		rest, ok := strings.CutPrefix(path, prefixMarker)
+		if !ok && path == "/robots.txt" {
+			w.servePrefixRobots(rw, r)
+			return
+		}
 		if !ok {
 			w.serveIndex(rw, r)
 			return
@@ -222,6 +226,27 @@ func (w *Web) serveIndex(rw http.ResponseWriter, r *http.Request) {
 	}
 	b.WriteString("</ul></body></html>\n")
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = rw.Write([]byte(b.String()))
+}
+
+// servePrefixRobots is the robots.txt of prefix mode: a crawler reads
+// robots.txt at the root of the host, so the per-site rules are merged here
+// with their /site/<host> prefix.
+func (w *Web) servePrefixRobots(rw http.ResponseWriter, r *http.Request) {
+	var b strings.Builder
+	b.WriteString("User-agent: *\n")
+	for _, h := range Hosts() {
+		for _, line := range strings.Split(string(w.robots(&req{host: h}).body), "\n") {
+			if p, ok := strings.CutPrefix(line, "Disallow: "); ok {
+				b.WriteString("Disallow: " + prefixMarker + h + p + "\n")
+			}
+		}
+	}
+	b.WriteString("\n")
+	for _, h := range Hosts() {
+		b.WriteString("Sitemap: http://" + r.Host + prefixMarker + h + "/sitemap.xml\n")
+	}
+	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = rw.Write([]byte(b.String()))
 }
 

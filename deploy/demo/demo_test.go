@@ -279,6 +279,11 @@ func TestRobots(t *testing.T) {
 			t.Errorf("%s/robots.txt: %d %q", h, rec.Code, rec.Body.String())
 		}
 	}
+	// Prefix mode merges the rules at the root, where crawlers look.
+	body = get(t, w, "http://127.0.0.1:8080/robots.txt").Body.String()
+	if !strings.Contains(body, "Disallow: /site/monquotidien.test/prive/\n") || !strings.Contains(body, "Sitemap: http://127.0.0.1:8080/site/blog-camille.test/sitemap.xml") {
+		t.Errorf("prefix-mode robots.txt:\n%s", body)
+	}
 	// The private page is served (a rude crawler would get it) and names
 	// every brand, so collecting a mention from it proves robots was ignored.
 	before := w.Requests(HostNews, "/prive/")
