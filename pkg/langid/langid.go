@@ -36,7 +36,7 @@ type Result struct {
 type Detector struct {
 	m        *model.Model
 	langs    []string
-	hintBias float64 // nats added to the hinted language's score
+	hintBias float64 // log prior odds for the hinted language
 }
 
 const (
@@ -48,14 +48,22 @@ const (
 // New decodes the embedded model. It panics only if the embedded model is
 // corrupt, which is a build defect, not an input error.
 func New() *Detector {
-	m, err := model.Decode(modelBlob)
+	d, err := newFromBlob(modelBlob)
 	if err != nil {
 		panic(fmt.Sprintf("langid: embedded model: %v", err))
 	}
-	if len(m.Langs) > maxLangs {
-		panic("langid: embedded model has too many languages")
+	return d
+}
+
+func newFromBlob(blob []byte) (*Detector, error) {
+	m, err := model.Decode(blob)
+	if err != nil {
+		return nil, err
 	}
-	return &Detector{m: m, langs: m.Langs, hintBias: 1.5}
+	if len(m.Langs) > maxLangs {
+		return nil, fmt.Errorf("%w: %d languages, at most %d", model.ErrBadModel, len(m.Langs), maxLangs)
+	}
+	return &Detector{m: m, langs: m.Langs, hintBias: 1.5}, nil
 }
 
 // Detect returns the most likely language of text.
@@ -250,13 +258,17 @@ func (d *Detector) decide(s *scratch, hint string) Result {
 		return Result{Lang: Und}
 	}
 	step := float64(d.m.Step)
+	// Overlapping n-grams are far from independent evidence: temper the raw
+	// log-likelihoods by the n-gram count before the softmax, and apply the
+	// hint in that tempered space so it is a prior on the confidence odds.
+	temp := 1 + math.Sqrt(float64(s.ngrams))
 	bi, si := -1, -1
 	var bv, sv float64
 	var scores [maxLangs]float64
 	for l := range d.langs {
 		v := float64(s.score[l]) * step
 		if d.langs[l] == hint {
-			v += d.hintBias
+			v += d.hintBias * temp
 		}
 		scores[l] = v
 		switch {
@@ -270,9 +282,6 @@ func (d *Detector) decide(s *scratch, hint string) Result {
 	if s.score[bi] == 0 {
 		return Result{Lang: Und}
 	}
-	// Confidence: softmax over scores tempered by the n-gram count, since
-	// overlapping n-grams are far from independent evidence.
-	temp := 1 + math.Sqrt(float64(s.ngrams))
 	var z float64
 	for l := range d.langs {
 		z += math.Exp((scores[l] - bv) / temp)
@@ -290,5 +299,5 @@ func Languages() []string {
 			out = append(out, l)
 		}
 	}
-	return append(out, "ja")
+	return out
 }

@@ -79,25 +79,30 @@ func run(udhr, locale, out string, nSent, nPairs, nWords int) error {
 		if l == "en" {
 			moLang, ids = "fr", true
 		}
-		mo, err := moSentences(filepath.Join(locale, moLang, "LC_MESSAGES"), ids)
+		wordPool := slices.Clone(pool)
+		mo, moWords, err := moSentences(filepath.Join(locale, moLang, "LC_MESSAGES"), ids)
 		if err != nil {
 			return err
 		}
 		pool = append(pool, mo...)
 		pool = dedupe(pool)
+		wordPool = dedupe(append(wordPool, moWords...))
 		slog.Info("pool", "lang", l, "udhr", nu, "mo", len(mo))
 		pick := sample(pool, nSent, l+"/s")
 		for _, s := range pick {
 			fmt.Fprintf(&sents, "%s\t%s\n", l, s)
 		}
 		var ws, ps []string
-		for _, s := range pool {
+		for _, s := range wordPool {
 			toks := tokens(s)
 			for i, t := range toks {
+				if !wordOK(l, t) {
+					continue
+				}
 				if utf8.RuneCountInString(t) >= 3 {
 					ws = append(ws, t)
 				}
-				if i > 0 {
+				if i > 0 && wordOK(l, toks[i-1]) {
 					ps = append(ps, toks[i-1]+" "+t)
 				}
 			}
@@ -142,22 +147,25 @@ func udhrSentences(path string) ([]string, error) {
 	return out, nil
 }
 
-func moSentences(dir string, ids bool) ([]string, error) {
+// moSentences returns the cleaned translations and, for word sampling, the
+// same strings with every token that also occurs in the source string masked:
+// such tokens are untranslated identifiers (fstat, GStreamer), not words of
+// the language.
+func moSentences(dir string, ids bool) (sents, forWords []string, err error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []string
 	for _, e := range ents {
 		if !strings.HasSuffix(e.Name(), ".mo") || strings.HasPrefix(e.Name(), "iso_") {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		pairs, err := parseMO(b)
 		if err != nil {
@@ -172,12 +180,30 @@ func moSentences(dir string, ids bool) ([]string, error) {
 				s = strings.NewReplacer("_", "", "&", "", "\\n", " ").Replace(s)
 				s = clean(fmtRe.ReplaceAllString(tagRe.ReplaceAllString(s, " "), " "))
 				if s != clean(id) && ok(s) {
-					out = append(out, s)
+					sents = append(sents, s)
+					forWords = append(forWords, mask(s, id))
 				}
 			}
 		}
 	}
-	return out, nil
+	return sents, forWords, nil
+}
+
+func mask(s, src string) string {
+	seen := map[string]bool{}
+	for _, t := range tokens(src) {
+		seen[strings.ToLower(t)] = true
+	}
+	toks := strings.FieldsFunc(s, unicode.IsSpace)
+	for i, t := range toks {
+		for _, w := range tokens(t) {
+			if seen[strings.ToLower(w)] {
+				toks[i] = "MASKED" // wordOK rejects inner capitals
+				break
+			}
+		}
+	}
+	return strings.Join(toks, " ")
 }
 
 func parseMO(b []byte) (map[string]string, error) {
@@ -241,6 +267,28 @@ func ok(s string) bool {
 		}
 	}
 	return letters*10 >= n*7 && upper*4 < letters
+}
+
+// wordOK drops tokens that are not words of the language as written: wrong
+// script (English product names inside Russian or Arabic UI strings) or
+// capitals after the first letter (acronyms, CamelCase identifiers).
+func wordOK(lang, t string) bool {
+	want := unicode.Latin
+	switch lang {
+	case "ru":
+		want = unicode.Cyrillic
+	case "ar":
+		want = unicode.Arabic
+	}
+	for i, r := range t {
+		if unicode.IsLetter(r) && !unicode.Is(want, r) {
+			return false
+		}
+		if i > 0 && unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func tokens(s string) []string {

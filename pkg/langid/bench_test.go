@@ -1,0 +1,43 @@
+package langid
+
+import (
+	"runtime"
+	"testing"
+)
+
+var benchTexts = []struct{ name, text string }{
+	{"word", "magnifique"},
+	{"word_pair", "service client"},
+	{"tweet", "Franchement le service client de @Orange est nul, 3 jours sans internet et personne ne répond 😡 #fibre https://t.co/xyz"},
+	{"sentence", "La nouvelle campagne publicitaire de la marque a suscité de nombreuses réactions sur les réseaux sociaux cette semaine."},
+	{"paragraph", "La nouvelle campagne publicitaire de la marque a suscité de nombreuses réactions sur les réseaux sociaux cette semaine. " +
+		"Plusieurs internautes ont dénoncé un message jugé maladroit, tandis que d'autres saluaient l'audace du ton employé. " +
+		"Contactée par notre rédaction, l'entreprise n'a pas souhaité commenter la polémique, mais a indiqué qu'elle suivait la situation de près. " +
+		"Les spécialistes de la communication estiment que l'impact sur l'image de la marque restera limité à court terme."},
+}
+
+func BenchmarkDetect(b *testing.B) {
+	d := New()
+	for _, c := range benchTexts {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				d.Detect(c.text)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+		})
+	}
+}
+
+// BenchmarkNew measures loading the embedded model and the heap it keeps.
+func BenchmarkNew(b *testing.B) {
+	var d *Detector
+	for b.Loop() {
+		d = New()
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heapMB")
+	runtime.KeepAlive(d)
+}
