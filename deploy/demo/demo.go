@@ -42,6 +42,9 @@ const (
 	prefixMarker = "/site/"
 )
 
+// maxHitKeys bounds the distinct paths Requests keeps counts for.
+const maxHitKeys = 10000
+
 // StoryEnd is the story offset (in demo time, before speed scaling) after which
 // nothing new appears: at start+StoryEnd/speed the storyline is complete.
 const StoryEnd = 60 * time.Second
@@ -172,7 +175,10 @@ func (w *Web) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.mu.Lock()
-	w.hits[host+path]++
+	// Bounded: a crawler gone wild must not grow the counters forever.
+	if _, ok := w.hits[host+path]; ok || len(w.hits) < maxHitKeys {
+		w.hits[host+path]++
+	}
 	w.mu.Unlock()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		rw.Header().Set("Allow", "GET, HEAD")
