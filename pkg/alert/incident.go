@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/veille-oss/veille/pkg/mention"
 )
@@ -252,21 +252,30 @@ func pushTop(top []TopMention, t TopMention) ([]TopMention, bool) {
 }
 
 // snippet collapses whitespace and cuts text to MaxSnippet characters,
-// ending a cut text with "…".
+// ending a cut text with "…". It reads no more of the text than it needs.
 func snippet(text, title string) string {
 	if strings.TrimSpace(text) == "" {
 		text = title
 	}
-	s := strings.ToValidUTF8(strings.Join(strings.Fields(text), " "), "\uFFFD")
-	if utf8.RuneCountInString(s) <= MaxSnippet {
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == MaxSnippet-1 {
-			return s[:i] + "…"
+	var b strings.Builder
+	n, space := 0, false
+	for _, r := range text {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
 		}
+		if space {
+			b.WriteByte(' ')
+			n++
+			space = false
+		}
+		if n >= MaxSnippet-1 {
+			// the 280th character and more follow: mark the cut
+			s := b.String()
+			return strings.TrimRight(s, " ") + "…"
+		}
+		b.WriteRune(r)
 		n++
 	}
-	return s
+	return b.String()
 }

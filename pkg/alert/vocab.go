@@ -3,46 +3,49 @@ package alert
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
 
-// foldRune lowercases and strips accents from one rune (é -> e, Œ -> oe is
-// left to the caller). It returns 0 for combining marks.
-func foldRune(r rune) rune {
-	if unicode.Is(unicode.Mn, r) {
-		return 0
-	}
-	return unicode.ToLower(r)
-}
-
 // tokenize splits text into lowercase, accent-free words. Apostrophes,
 // hyphens and punctuation split words, so "l'arnaque" yields "l", "arnaque".
 func tokenize(s string) []string {
-	var out []string
-	var b strings.Builder
+	out := make([]string, 0, len(s)/6)
+	buf := make([]byte, 0, 32)
+	var dec []byte
 	flush := func() {
-		if b.Len() > 0 {
-			out = append(out, b.String())
-			b.Reset()
+		if len(buf) > 0 {
+			out = append(out, string(buf))
+			buf = buf[:0]
 		}
 	}
-	// NFD splits "é" into "e" + combining acute, which foldRune drops.
-	it := norm.NFD.String(s)
-	for _, r := range it {
+	for _, r := range s {
 		switch {
-		case r == '*':
-			// kept so terms can carry a prefix wildcard; text rarely has it
-			// inside a word and the matcher ignores it in text.
-			b.WriteRune(r)
+		case r < 0x80:
+			switch {
+			case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '*':
+				// '*' is kept so terms can carry a prefix wildcard
+				buf = append(buf, byte(r))
+			case r >= 'A' && r <= 'Z':
+				buf = append(buf, byte(r+'a'-'A'))
+			default:
+				flush()
+			}
 		case r == 'œ' || r == 'Œ':
-			b.WriteString("oe")
+			buf = append(buf, "oe"...)
 		case r == 'æ' || r == 'Æ':
-			b.WriteString("ae")
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(foldRune(r))
+			buf = append(buf, "ae"...)
 		case unicode.Is(unicode.Mn, r):
-			// accent: dropped, the word goes on
+			// a combining accent in decomposed input: dropped, the word goes on
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			// decompose (é -> e + U+0301) and keep the base letters
+			dec = norm.NFD.AppendString(dec[:0], string(r))
+			for _, d := range string(dec) {
+				if !unicode.Is(unicode.Mn, d) {
+					buf = utf8.AppendRune(buf, unicode.ToLower(d))
+				}
+			}
 		default:
 			flush()
 		}
@@ -118,7 +121,7 @@ func (v *vocabulary) match(text string) []string {
 			}
 		}
 		for _, t := range v.prefix {
-			if t.matchAt(words, i) {
+			if w[0] == t.words[0][0] && t.matchAt(words, i) {
 				add(t)
 			}
 		}
