@@ -136,6 +136,34 @@ type scratch struct {
 	word    [maxWord]rune
 	wlen    int
 	ngrams  int32
+	marks   [nMarks]int32 // letters that single out a sibling language
+}
+
+// Letters that tell a language without an n-gram model apart from the
+// modelled language sharing its script.
+const (
+	mkUkrainian  = iota // ї є ґ (і is shared with Belarusian)
+	mkRussian           // ы э ъ: absent from Ukrainian
+	mkPersian           // پ چ ژ گ, and the Persian forms of yeh/kaf
+	mkArabicYK          // Arabic yeh/kaf forms
+	mkUrdu              // ٹ ڈ ڑ ں ے
+	nMarks
+)
+
+func markOf(r rune) int {
+	switch r {
+	case 'ї', 'є', 'ґ', 'Ї', 'Є', 'Ґ':
+		return mkUkrainian
+	case 'ы', 'э', 'ъ', 'Ы', 'Э', 'Ъ':
+		return mkRussian
+	case 'پ', 'چ', 'ژ', 'گ', 'ی', 'ک':
+		return mkPersian
+	case 'ي', 'ك':
+		return mkArabicYK
+	case 'ٹ', 'ڈ', 'ڑ', 'ں', 'ے':
+		return mkUrdu
+	}
+	return -1
 }
 
 // DetectWithHint is Detect with a prior: hint is the page or feed language
@@ -205,6 +233,11 @@ func (d *Detector) scanField(s *scratch, f string) {
 		if unicode.IsLetter(r) || (s.wlen > 0 && unicode.Is(unicode.Mn, r)) {
 			if unicode.IsLetter(r) {
 				s.scripts[scriptOf(r)]++
+				if r >= 0x400 {
+					if m := markOf(r); m >= 0 {
+						s.marks[m]++
+					}
+				}
 			}
 			if s.wlen < maxWord {
 				s.word[s.wlen] = unicode.ToLower(r)
@@ -257,6 +290,14 @@ func (d *Detector) decide(s *scratch, hint string) Result {
 	if bestSc == scOther {
 		return Result{Lang: Und}
 	}
+	switch {
+	case bestSc == scCyrillic && s.marks[mkUkrainian] > 0 && s.marks[mkRussian] == 0:
+		return Result{Lang: "uk", Confidence: 0.9}
+	case bestSc == scArabic && s.marks[mkUrdu] > 0:
+		return Result{Lang: "ur", Confidence: 0.8}
+	case bestSc == scArabic && s.marks[mkPersian] > s.marks[mkArabicYK]:
+		return Result{Lang: "fa", Confidence: 0.8}
+	}
 	step := float64(d.m.Step)
 	// Overlapping n-grams are far from independent evidence: temper the raw
 	// log-likelihoods by the n-gram count before the softmax, and apply the
@@ -299,5 +340,5 @@ func Languages() []string {
 			out = append(out, l)
 		}
 	}
-	return out
+	return append(out, "uk", "fa", "ur")
 }

@@ -71,6 +71,9 @@ func TestDetectCases(t *testing.T) {
 		{"chinese by han", "客户服务非常好。", "zh"},
 		{"korean by hangul", "고객 서비스가 매우 좋았습니다.", "ko"},
 		{"hebrew by script", "שירות הלקוחות היה מצוין.", "he"},
+		{"ukrainian by letters", "Служба підтримки була дуже ввічливою і швидко відповіла, дякуємо її працівникам.", "uk"},
+		{"persian by letters", "خدمات مشتریان بسیار خوب بود و سریع پاسخ دادند.", "fa"},
+		{"urdu by letters", "کسٹمر سروس بہت اچھی تھی اور انہوں نے جلدی جواب دیا۔", "ur"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -48,15 +48,16 @@ func main() {
 		keep   = flag.String("keep", "0,0,12000,20000,20000", "per order 1..5: n-grams kept per language (0 = all)")
 		floors = flag.String("floor", "-9,-9,-9,-9,-9", "per order 1..5: log-probability floor in nats")
 		step   = flag.Float64("step", 0.04, "quantisation step in nats")
+		weight = flag.String("weight", "1,1,1,1,1", "per order 1..5: weight of the log-probability")
 	)
 	flag.Parse()
-	if err := run(*out, *dir, *langs, *keep, *floors, *step); err != nil {
+	if err := run(*out, *dir, *langs, *keep, *floors, *weight, *step); err != nil {
 		slog.Error("gen failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(out, dir, langList, keepList, floorList string, step float64) error {
+func run(out, dir, langList, keepList, floorList, weightList string, step float64) error {
 	if dir == "" {
 		d, err := fetchLingua()
 		if err != nil {
@@ -71,6 +72,10 @@ func run(out, dir, langList, keepList, floorList string, step float64) error {
 	floor, err := parseList(floorList)
 	if err != nil {
 		return fmt.Errorf("-floor: %w", err)
+	}
+	weight, err := parseList(weightList)
+	if err != nil {
+		return fmt.Errorf("-weight: %w", err)
 	}
 	langs := strings.Split(langList, ",")
 	post := map[string][]model.Posting{}
@@ -108,7 +113,7 @@ func run(out, dir, langList, keepList, floorList string, step float64) error {
 			}
 			kept := 0
 			for _, e := range all {
-				q := math.Round((math.Log(cond[e.k]) - floor[o-1]) / step)
+				q := math.Round(weight[o-1] * (math.Log(cond[e.k]) - floor[o-1]) / step)
 				if q < 1 {
 					continue
 				}
@@ -268,4 +273,3 @@ func fields(b []byte, fn func(num, wt int, v uint64, sub []byte) error) error {
 	}
 	return nil
 }
-
