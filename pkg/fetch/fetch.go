@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -58,7 +59,8 @@ type Options struct {
 	RetryBase time.Duration
 	// MaxRetryAfter caps how long Fetch waits on a Retry-After. A longer
 	// Retry-After is not waited for: the *StatusError carries it so the
-	// caller can come back later. Default 60s.
+	// caller can come back later. Either way the host is paused for
+	// min(Retry-After, MaxRetryAfter) for every request. Default 60s.
 	MaxRetryAfter time.Duration
 
 	// RatePerHost is requests per second per host. Default 1.
@@ -428,7 +430,7 @@ func (f *Fetcher) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	if err != nil {
 		return nil, nil, attemptError(ctx, actx, err)
 	}
-	defer resp.Body.Close()
+	defer drainClose(resp)
 	ev.Status = resp.StatusCode
 	code := resp.StatusCode
 
@@ -479,4 +481,14 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// drainClose reads a short, declared-length remainder (a redirect or error
+// page) so it does not cost the keep-alive connection, then closes. Unknown
+// or long remainders are not waited for.
+func drainClose(resp *http.Response) {
+	if resp.ContentLength >= 0 && resp.ContentLength <= 4<<10 {
+		io.CopyN(io.Discard, resp.Body, 4<<10)
+	}
+	resp.Body.Close()
 }

@@ -46,7 +46,7 @@ type site struct {
 }
 
 // newSite serves robots (status, body) at /robots.txt and page for everything else.
-func newSite(t *testing.T, robotsStatus int, robots string, page http.HandlerFunc) *site {
+func newSite(t testing.TB, robotsStatus int, robots string, page http.HandlerFunc) *site {
 	t.Helper()
 	return newRawSite(t, func(s *site, w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/robots.txt" {
@@ -62,7 +62,7 @@ func newSite(t *testing.T, robotsStatus int, robots string, page http.HandlerFun
 }
 
 // newRawSite serves h, which counts hits itself.
-func newRawSite(t *testing.T, h func(s *site, w http.ResponseWriter, r *http.Request)) *site {
+func newRawSite(t testing.TB, h func(s *site, w http.ResponseWriter, r *http.Request)) *site {
 	t.Helper()
 	s := &site{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }))

@@ -1,11 +1,13 @@
 package fetch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -160,6 +162,11 @@ func (g *guard) DialContext(ctx context.Context, network, addr string) (net.Conn
 			return nil, err
 		}
 	}
+	// IPv4 first: we dial one address after another (no Happy Eyeballs), and
+	// a host with a broken IPv6 route would otherwise cost a connect timeout.
+	slices.SortStableFunc(ips, func(a, b netip.Addr) int {
+		return cmp.Compare(boolInt(!a.Unmap().Is4()), boolInt(!b.Unmap().Is4()))
+	})
 	var errs []error
 	for _, ip := range ips {
 		if ip.Is4In6() {
@@ -175,4 +182,11 @@ func (g *guard) DialContext(ctx context.Context, network, addr string) (net.Conn
 		}
 	}
 	return nil, errors.Join(errs...)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
