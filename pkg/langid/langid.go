@@ -142,11 +142,11 @@ type scratch struct {
 // Letters that tell a language without an n-gram model apart from the
 // modelled language sharing its script.
 const (
-	mkUkrainian  = iota // ї є ґ (і is shared with Belarusian)
-	mkRussian           // ы э ъ: absent from Ukrainian
-	mkPersian           // پ چ ژ گ, and the Persian forms of yeh/kaf
-	mkArabicYK          // Arabic yeh/kaf forms
-	mkUrdu              // ٹ ڈ ڑ ں ے
+	mkUkrainian = iota // ї є ґ (і is shared with Belarusian)
+	mkRussian          // ы э ъ: absent from Ukrainian
+	mkPersian          // پ چ ژ گ, and the Persian forms of yeh/kaf
+	mkArabicYK         // Arabic yeh/kaf forms
+	mkUrdu             // ٹ ڈ ڑ ں ے
 	nMarks
 )
 

@@ -103,36 +103,53 @@ func (m *Model) Lookup(h uint64) []byte {
 
 // Build makes the lookup table from entries.
 func Build(langs []string, step float32, entries []Entry) (*Model, error) {
-	size := 1
-	for float64(size)*0.7 < float64(len(entries)) {
-		size *= 2
-	}
-	m := &Model{Langs: langs, Step: step, Slots: make([]uint64, size)}
-	mask := uint64(size - 1)
+	m := newModel(langs, step, len(entries), 2*len(entries))
 	for _, e := range entries {
-		fp, idx := Mix(Hash(e.Gram))
-		off := uint64(len(m.Post) / 2)
-		if off+uint64(len(e.Post)) >= 1<<24 || len(e.Post) > 255 {
-			return nil, fmt.Errorf("%w: too many postings", ErrBadModel)
-		}
+		buf := make([]byte, 0, 2*len(e.Post))
 		for _, p := range e.Post {
-			if int(p.Lang) >= len(langs) {
-				return nil, fmt.Errorf("%w: language index %d", ErrBadModel, p.Lang)
-			}
-			m.Post = append(m.Post, p.Lang, p.Val)
+			buf = append(buf, p.Lang, p.Val)
 		}
-		i := idx & mask
-		for m.Slots[i] != 0 {
-			if uint32(m.Slots[i]>>32) == fp {
-				// Two n-grams share a 32-bit fingerprint and a slot chain: the
-				// later one would be unreachable. Rare enough to refuse.
-				return nil, fmt.Errorf("%w: fingerprint collision on %q", ErrBadModel, e.Gram)
-			}
-			i = (i + 1) & mask
+		if err := m.insert(Hash(e.Gram), buf); err != nil {
+			return nil, fmt.Errorf("%w (n-gram %q)", err, e.Gram)
 		}
-		m.Slots[i] = uint64(fp)<<32 | off<<8 | uint64(len(e.Post))
 	}
 	return m, nil
+}
+
+func newModel(langs []string, step float32, n, postCap int) *Model {
+	size := 1
+	for float64(size)*0.7 < float64(n) {
+		size *= 2
+	}
+	return &Model{Langs: langs, Step: step, Slots: make([]uint64, size), Post: make([]byte, 0, postCap)}
+}
+
+// insert adds an n-gram's postings (lang, value pairs).
+func (m *Model) insert(h uint64, post []byte) error {
+	fp, idx := Mix(h)
+	off := uint64(len(m.Post) / 2)
+	np := uint64(len(post) / 2)
+	if off+np >= 1<<24 || np > 255 {
+		return fmt.Errorf("%w: too many postings", ErrBadModel)
+	}
+	for i := 0; i < len(post); i += 2 {
+		if int(post[i]) >= len(m.Langs) {
+			return fmt.Errorf("%w: language index %d", ErrBadModel, post[i])
+		}
+	}
+	m.Post = append(m.Post, post...)
+	mask := uint64(len(m.Slots) - 1)
+	i := idx & mask
+	for m.Slots[i] != 0 {
+		if uint32(m.Slots[i]>>32) == fp {
+			// Two n-grams share a 32-bit fingerprint and a probe chain: the
+			// later one would be unreachable. Rare enough to refuse.
+			return fmt.Errorf("%w: fingerprint collision", ErrBadModel)
+		}
+		i = (i + 1) & mask
+	}
+	m.Slots[i] = uint64(fp)<<32 | off<<8 | np
+	return nil
 }
 
 // Encode serialises a model given as entries (sorted by the caller or not).
@@ -206,8 +223,7 @@ func Decode(blob []byte) (*Model, error) {
 	if r.err || uint64(count) > uint64(len(raw)) {
 		return nil, fmt.Errorf("%w: truncated header", ErrBadModel)
 	}
-	entries := make([]Entry, 0, count)
-	postings := make([]Posting, 0, count*2)
+	m := newModel(langs, step, int(count), len(raw))
 	gram := make([]byte, 0, 32)
 	for range count {
 		shared := int(r.u8())
@@ -216,20 +232,25 @@ func Decode(blob []byte) (*Model, error) {
 			return nil, fmt.Errorf("%w: bad prefix length", ErrBadModel)
 		}
 		gram = append(gram[:shared], rest...)
-		np := int(r.u8())
-		start := len(postings)
-		for range np {
-			postings = append(postings, Posting{Lang: r.u8(), Val: r.u8()})
-		}
+		post := r.bytes(2 * int(r.u8()))
 		if r.err || !utf8.Valid(gram) {
 			return nil, fmt.Errorf("%w: truncated or invalid entry", ErrBadModel)
 		}
-		entries = append(entries, Entry{Gram: string(gram), Post: postings[start:len(postings):len(postings)]})
+		h := Start
+		for i := 0; i < len(gram); {
+			c, n := utf8.DecodeRune(gram[i:])
+			h = Step(h, c)
+			i += n
+		}
+		if err := m.insert(h, post); err != nil {
+			return nil, err
+		}
 	}
 	if len(r.b) != 0 {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrBadModel, len(r.b))
 	}
-	return Build(langs, step, entries)
+	m.Post = append([]byte(nil), m.Post...) // drop the over-sized first guess
+	return m, nil
 }
 
 type reader struct {
