@@ -5,8 +5,9 @@
 //
 // It is hand-written rather than built on a general date library: the forms
 // above are a small closed set, and a table-driven tokenizer parses them in
-// about a microsecond with no dependency, where general libraries load every
-// locale and run dozens of regular expressions per call.
+// a few microseconds (ISO and timestamps in well under one) with no
+// dependency, where general libraries load every locale and run dozens of
+// regular expressions per call.
 package dates
 
 import (
