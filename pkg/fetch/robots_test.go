@@ -1,9 +1,11 @@
 package fetch
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -222,5 +224,76 @@ func TestSanitizeRobots(t *testing.T) {
 	want := "User-agent: *\nCrawl-delay: 2\nDisallow: /b # why\n"
 	if got := string(sanitizeRobots([]byte(in))); got != want {
 		t.Errorf("sanitizeRobots:\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestRobotsStaleCopyUsedWhileUnreachable(t *testing.T) {
+	var mu sync.Mutex
+	down := false
+	s := newRawSite(t, func(s *site, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			s.robotsHits.Add(1)
+			mu.Lock()
+			d := down
+			mu.Unlock()
+			if d {
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+			w.Write([]byte("User-agent: *\nDisallow: /x\n"))
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+	})
+	o := testOptions()
+	o.RobotsTTL = 100 * time.Millisecond
+	f := newTestFetcher(t, o)
+	ctx := ctxT(t)
+	if _, err := f.Fetch(ctx, Request{URL: s.URL + "/y"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	down = true
+	mu.Unlock()
+	time.Sleep(150 * time.Millisecond)
+	if _, err := f.Fetch(ctx, Request{URL: s.URL + "/y"}); err != nil {
+		t.Errorf("robots.txt down after a good copy: got %v, want the cached copy used", err)
+	}
+	if _, err := f.Fetch(ctx, Request{URL: s.URL + "/x"}); !errors.Is(err, ErrDisallowed) {
+		t.Errorf("cached copy's rules must still apply: got %v", err)
+	}
+	if s.robotsHits.Load() != 2 {
+		t.Errorf("robots hits %d, want 2 (refresh attempted once, then retry delay)", s.robotsHits.Load())
+	}
+}
+
+func TestRobotsLoadCancelledIsNotCached(t *testing.T) {
+	var slow atomic.Bool
+	slow.Store(true)
+	s := newRawSite(t, func(s *site, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			s.robotsHits.Add(1)
+			if slow.Load() {
+				select {
+				case <-r.Context().Done():
+				case <-time.After(2 * time.Second):
+				}
+				return
+			}
+			w.Write([]byte("User-agent: *\nDisallow: /x\n"))
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+	})
+	f := newTestFetcher(t, testOptions())
+	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := f.Fetch(short, Request{URL: s.URL + "/y"})
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrRobotsUnavailable) {
+		t.Fatalf("caller's deadline: got %v, want context.DeadlineExceeded, not ErrRobotsUnavailable", err)
+	}
+	slow.Store(false)
+	if _, err := f.Fetch(ctxT(t), Request{URL: s.URL + "/x"}); !errors.Is(err, ErrDisallowed) {
+		t.Errorf("next fetch must load robots.txt afresh: got %v", err)
 	}
 }
