@@ -2,6 +2,7 @@ package langid
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -18,7 +19,8 @@ var benchTexts = []struct{ name, text string }{
 
 func BenchmarkDetect(b *testing.B) {
 	d := New()
-	for _, c := range benchTexts {
+	article := strings.Repeat(benchTexts[len(benchTexts)-1].text+" ", 20) // ~10k chars
+	for _, c := range append(benchTexts, struct{ name, text string }{"article_10k", article}) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -43,6 +43,9 @@ const (
 	maxLangs = 64
 	maxWord  = 48 // longer "words" (hashes, base64) are cut: their tail says nothing
 	maxOrder = 5
+	// maxLetters bounds the work on long documents: six hundred letters
+	// decide the language as well as the whole article does.
+	maxLetters = 600
 )
 
 // New decodes the embedded model. It panics only if the embedded model is
@@ -136,6 +139,7 @@ type scratch struct {
 	word    [maxWord]rune
 	wlen    int
 	ngrams  int32
+	letters int32
 	marks   [nMarks]int32 // letters that single out a sibling language
 }
 
@@ -171,7 +175,7 @@ func markOf(r rune) int {
 func (d *Detector) DetectWithHint(text, hint string) Result {
 	var s scratch
 	i := 0
-	for i < len(text) {
+	for i < len(text) && s.letters < maxLetters {
 		// Skip whitespace, then take one whitespace-delimited field.
 		r, n := utf8.DecodeRuneInString(text[i:])
 		if unicode.IsSpace(r) {
@@ -233,6 +237,7 @@ func (d *Detector) scanField(s *scratch, f string) {
 		if unicode.IsLetter(r) || (s.wlen > 0 && unicode.Is(unicode.Mn, r)) {
 			if unicode.IsLetter(r) {
 				s.scripts[scriptOf(r)]++
+				s.letters++
 				if r >= 0x400 {
 					if m := markOf(r); m >= 0 {
 						s.marks[m]++
