@@ -58,23 +58,16 @@ func accuracy(d *Detector, ss []sample) (float64, map[string]float64, map[string
 	return sum / float64(len(tot)), per, conf
 }
 
-func TestAccuracyReport(t *testing.T) {
-	d := New()
-	for _, name := range []string{"sentences.tsv", "pairs.tsv", "words.tsv"} {
-		mean, per, conf := accuracy(d, loadSamples(t, name))
-		langs := make([]string, 0, len(per))
-		for l := range per {
-			langs = append(langs, l)
-		}
-		sort.Strings(langs)
-		var b strings.Builder
-		for _, l := range langs {
-			b.WriteString(l)
-			b.WriteString("=")
-			b.WriteString(strings.TrimRight(strings.TrimRight(ftoa(per[l]*100), "0"), "."))
-			b.WriteString(" ")
-		}
-		t.Logf("%s: mean %.2f%%  %s", name, mean*100, b.String())
-		t.Logf("  confusions: %v", conf)
+// perLang formats per-language accuracies in a stable order.
+func perLang(per map[string]float64) string {
+	langs := make([]string, 0, len(per))
+	for l := range per {
+		langs = append(langs, l)
 	}
+	sort.Strings(langs)
+	var b strings.Builder
+	for _, l := range langs {
+		b.WriteString(l + "=" + ftoa(per[l]*100) + " ")
+	}
+	return b.String()
 }

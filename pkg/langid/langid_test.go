@@ -28,8 +28,9 @@ func TestAccuracyFloors(t *testing.T) {
 	d := New()
 	for name, floor := range accuracyFloors {
 		ss := loadSamples(t, name)
-		mean, per, _ := accuracy(d, ss)
-		t.Logf("%s: %d samples, mean accuracy %.2f%% (floor %.1f%%)", name, len(ss), mean*100, floor*100)
+		mean, per, conf := accuracy(d, ss)
+		t.Logf("%s: %d samples, mean accuracy %.2f%% (floor %.1f%%): %s", name, len(ss), mean*100, floor*100, perLang(per))
+		t.Logf("  confusions (want: got: count): %v", conf)
 		if mean < floor {
 			t.Errorf("%s: mean accuracy %.2f%% below floor %.1f%% (per language: %v)", name, mean*100, floor*100, per)
 		}
