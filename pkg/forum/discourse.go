@@ -2,8 +2,8 @@ package forum
 
 import (
 	"encoding/json"
-	"html"
 	"fmt"
+	"html"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -52,22 +52,22 @@ func (discourseProfile) FetchURL(raw string) string {
 }
 
 type dcPost struct {
-	ID                int64           `json:"id"`
-	Name              string          `json:"name"`
-	Username          string          `json:"username"`
-	CreatedAt         string          `json:"created_at"`
-	Cooked            string          `json:"cooked"`
-	PostNumber        int             `json:"post_number"`
-	PostType          int             `json:"post_type"`
-	ReplyToPostNumber int             `json:"reply_to_post_number"`
-	TopicID           int64           `json:"topic_id"`
-	TopicSlug         string          `json:"topic_slug"`
-	DeletedAt         *string         `json:"deleted_at"`
-	UserDeleted       bool            `json:"user_deleted"`
-	Hidden            bool            `json:"hidden"`
-	TrustLevel        int             `json:"trust_level"`
-	ActionsSummary    []dcAction      `json:"actions_summary"`
-	LikeCount         int             `json:"like_count"`
+	ID                int64      `json:"id"`
+	Name              string     `json:"name"`
+	Username          string     `json:"username"`
+	CreatedAt         string     `json:"created_at"`
+	Cooked            string     `json:"cooked"`
+	PostNumber        int        `json:"post_number"`
+	PostType          int        `json:"post_type"`
+	ReplyToPostNumber int        `json:"reply_to_post_number"`
+	TopicID           int64      `json:"topic_id"`
+	TopicSlug         string     `json:"topic_slug"`
+	DeletedAt         *string    `json:"deleted_at"`
+	UserDeleted       bool       `json:"user_deleted"`
+	Hidden            bool       `json:"hidden"`
+	TrustLevel        int        `json:"trust_level"`
+	ActionsSummary    []dcAction `json:"actions_summary"`
+	LikeCount         int        `json:"like_count"`
 }
 
 type dcAction struct {
