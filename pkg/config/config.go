@@ -115,6 +115,9 @@ type Crawler struct {
 	MaxPages        int           `yaml:"max_pages"`
 	MaxDepth        int           `yaml:"max_depth"`
 	Shard           string        `yaml:"shard"` // "i/n": this crawler fetches hosts with hash%n == i
+	// Proxy is an HTTP proxy URL every collector request goes through (the
+	// demo points it at its own web; also corporate proxies).
+	Proxy string `yaml:"proxy"`
 }
 
 // Console configures the web console.
@@ -447,6 +450,11 @@ func (c *Config) Validate() error {
 	if c.Crawler.Shard != "" {
 		if _, _, err := ParseShard(c.Crawler.Shard); err != nil {
 			return bad("crawler.shard", "%v", err)
+		}
+	}
+	if c.Crawler.Proxy != "" {
+		if err := checkHTTP(c.Crawler.Proxy); err != nil {
+			return bad("crawler.proxy", "%v", err)
 		}
 	}
 	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {

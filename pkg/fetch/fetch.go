@@ -91,6 +91,13 @@ type Options struct {
 	// AllowPrivate lets every request reach non-public addresses (a fetcher
 	// dedicated to an intranet). Prefer Request.AllowPrivate per source.
 	AllowPrivate bool
+	// Proxy is an HTTP proxy every request goes through ("" = direct). Its
+	// own address is trusted even if private (the operator configured it).
+	// Requests without AllowPrivate still have their target host resolved and
+	// refused if non-public before being handed to the proxy; the proxy's own
+	// resolution is out of our hands, so prefer direct access for untrusted
+	// sources.
+	Proxy string
 	// TrustedNets are non-public ranges that are always allowed, e.g. a
 	// known internal mirror. Everything else non-public stays refused.
 	TrustedNets []netip.Prefix
@@ -145,6 +152,7 @@ type Fetcher struct {
 	hosts  *hostTable
 	robots robotsCache
 	log    *slog.Logger
+	proxy  *url.URL
 }
 
 // New returns a Fetcher with opts, defaults filled in.
@@ -192,6 +200,16 @@ func New(opts Options) *Fetcher {
 		robots: robotsCache{m: map[string]*robotsEntry{}},
 		log:    o.Logger,
 	}
+	if o.Proxy != "" {
+		if pu, err := url.Parse(o.Proxy); err == nil && pu.Host != "" {
+			f.proxy = pu
+			if ip, err := netip.ParseAddr(pu.Hostname()); err == nil {
+				f.opts.TrustedNets = append(append([]netip.Prefix{}, f.opts.TrustedNets...), netip.PrefixFrom(ip, ip.BitLen()))
+			}
+		} else {
+			o.Logger.Warn("fetch: ignoring unparsable proxy URL")
+		}
+	}
 	f.public = f.newClient(o.AllowPrivate)
 	f.private = f.newClient(true)
 	return f
@@ -207,7 +225,7 @@ func setDefault[T comparable](v *T, def T) {
 func (f *Fetcher) newClient(allowPrivate bool) *http.Client {
 	g := newGuard(f.opts.Resolver, allowPrivate, f.opts.TrustedNets, f.opts.ConnectTimeout)
 	tr := &http.Transport{
-		Proxy:                  nil, // a proxy would be dialled instead of the checked address
+		Proxy:                  f.proxyFunc(), // the proxy is dialled (and checked) instead of the target
 		DialContext:            g.DialContext,
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    f.opts.ConnectTimeout,
@@ -326,7 +344,40 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 
 // hop fetches one URL (no redirect following), with robots check, host
 // pacing and retries. It returns either a response or the redirect target.
+func (f *Fetcher) proxyFunc() func(*http.Request) (*url.URL, error) {
+	if f.proxy == nil {
+		return nil
+	}
+	return http.ProxyURL(f.proxy)
+}
+
+// precheck refuses, before handing a request to the proxy, a target whose
+// name resolves to a non-public address.
+func (f *Fetcher) precheck(ctx context.Context, host string) error {
+	g := newGuard(f.opts.Resolver, false, nil, f.opts.ConnectTimeout)
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return g.check(host, ip)
+	}
+	addrs, err := f.opts.Resolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok {
+			if err := g.check(host, ip); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func (f *Fetcher) hop(ctx context.Context, u *url.URL, r *Request, allowPrivate bool) (*Response, *url.URL, error) {
+	if f.proxy != nil && !allowPrivate && !f.opts.AllowPrivate {
+		if err := f.precheck(ctx, u.Hostname()); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", u, err)
+		}
+	}
 	if err := f.robotsAllowed(ctx, u, allowPrivate); err != nil {
 		return nil, nil, err
 	}

@@ -13,7 +13,6 @@ func notYet(name string) func(context.Context, []string, stdio) int {
 }
 
 var (
-	cmdDemo   = notYet("demo")
 	cmdTag    = notYet("tag")
 	cmdEval   = notYet("eval")
 	cmdPasswd = notYet("passwd")

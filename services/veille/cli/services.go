@@ -2,13 +2,19 @@ package cli
 
 import (
 	"github.com/veille-oss/veille/pkg/service"
+	"github.com/veille-oss/veille/services/crawler/crawler"
 	"github.com/veille-oss/veille/services/enricher/enricher"
+	"github.com/veille-oss/veille/services/forum/forumsvc"
+	"github.com/veille-oss/veille/services/rss/rss"
 	"github.com/veille-oss/veille/services/sink/sink"
 )
 
 // Services are the services `veille run` starts, by name.
 func Services() map[string]service.Func {
 	return map[string]service.Func{
+		"crawler":  crawler.Run,
+		"rss":      rss.Run,
+		"forum":    forumsvc.Run,
 		"enricher": enricher.Run,
 		"sink":     sink.Run,
 	}
