@@ -136,7 +136,10 @@ func cmdDemo(ctx context.Context, args []string, s stdio) int {
 	if cfg.Console.Listen != "" {
 		fmt.Fprintf(s.err, "veille demo: console on http://%s (demo web on %s/)\n", cfg.Console.Listen, webURL)
 	}
-	collErr := service.Group(runCtx, &service.Env{Config: cfg, Log: log, Bus: b, Metrics: reg}, collectors)
+	// One metrics endpoint per process: the processors' group serves it.
+	collCfg := *cfg
+	collCfg.Metrics.Listen = ""
+	collErr := service.Group(runCtx, &service.Env{Config: &collCfg, Log: log, Bus: b, Metrics: reg}, collectors)
 	if ctx.Err() != nil && *dur == 0 {
 		procCancel()
 		<-procDone
