@@ -233,4 +233,3 @@ func (ix *Index) Len() int {
 	}
 	return n
 }
-
