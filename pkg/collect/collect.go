@@ -253,6 +253,18 @@ func host(u string) string {
 	return strings.ToLower(p.Hostname())
 }
 
+// Stopping reports whether err only says the run is ending (cancelled, or a
+// rate limiter refusing to wait past the deadline): not worth a warning.
+func Stopping(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	if _, ok := ctx.Deadline(); ok && err != nil && strings.Contains(err.Error(), "would exceed context deadline") {
+		return true
+	}
+	return false
+}
+
 // Host is the lower-cased host name of u, or "".
 func Host(u string) string { return host(u) }
 

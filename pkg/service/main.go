@@ -94,7 +94,10 @@ func Group(ctx context.Context, env *Env, fns map[string]Func) error {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			if sctx.Err() == nil {
-				env.Log.Info("service finished", "service", name)
+				// Nothing (left) to do, e.g. no source of its kind: a
+				// finished service must not stop the others.
+				env.Log.Debug("service idle", "service", name)
+				<-sctx.Done()
 			}
 			return nil
 		}, func(error) { scancel() })

@@ -119,8 +119,14 @@ func Pass(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 		p.push(j)
 	}
 	if src.Sitemap == nil || *src.Sitemap {
-		for h := range p.hosts {
-			for _, u := range p.sitemap(ctx, schemeOf(src.Seeds[0])+"://"+h+"/sitemap.xml", 0) {
+		done := map[string]bool{}
+		for _, seed := range src.Seeds {
+			su, err := url.Parse(seed)
+			if err != nil || done[su.Host] {
+				continue
+			}
+			done[su.Host] = true
+			for _, u := range p.sitemap(ctx, su.Scheme+"://"+su.Host+"/sitemap.xml", 0) {
 				p.push(job{u, 1})
 			}
 		}
@@ -189,13 +195,6 @@ func Pass(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 	return st, passErr
 }
 
-func schemeOf(u string) string {
-	if strings.HasPrefix(u, "https:") {
-		return "https"
-	}
-	return "http"
-}
-
 func (p *pass) push(j job) {
 	u, err := url.Parse(j.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
@@ -233,7 +232,7 @@ func (p *pass) visit(ctx context.Context, j job) {
 			c.Log.Debug("robots.txt disallows", "url", j.url)
 			return
 		}
-		if ctx.Err() != nil {
+		if collect.Stopping(ctx, err) {
 			return
 		}
 		p.note(func(s *Stats) { s.Errors++; s.LastErr = err })

@@ -77,6 +77,9 @@ func Poll(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 	}
 	resp, err := c.Fetcher.Fetch(ctx, fetch.Request{URL: src.URL, ETag: fs.ETag, LastModified: fs.LastModified, AllowPrivate: src.AllowPrivate})
 	if err != nil {
+		if collect.Stopping(ctx, err) {
+			return st, nil
+		}
 		c.Report(ctx, src, 0, 0, 0, err)
 		return st, fmt.Errorf("feed %s: %w", src.Name, err)
 	}

@@ -38,9 +38,11 @@ type Summary struct {
 
 // StoredSummary counts mentions stored in ClickHouse during the run.
 type StoredSummary struct {
-	Total       uint64                       `json:"total"`
-	ByKind      map[string]uint64            `json:"by_kind"`
-	ByBrand     map[string]uint64            `json:"by_brand"`
+	Total   uint64            `json:"total"`
+	ByKind  map[string]uint64 `json:"by_kind"`
+	ByBrand map[string]uint64 `json:"by_brand"`
+	// ByBrandKind counts stored mentions per brand and per source kind
+	// that published them (a mention found by two kinds counts in both).
 	ByBrandKind map[string]map[string]uint64 `json:"by_brand_kind"`
 }
 
@@ -232,30 +234,69 @@ func summarize(ctx context.Context, b *bus.Bus, cfg *config.Config, start time.T
 		return nil, err
 	}
 	defer st.Close()
-	rows, err := st.Conn.Query(ctx, fmt.Sprintf(`SELECT brand, toString(source_kind), count() FROM %s.mentions FINAL
-		WHERE collected_at >= toDateTime(%d) GROUP BY brand, source_kind`, st.DB, start.Unix()-1))
+	// A document found by two collectors (an article in a feed and on the
+	// site) is one mention: count, per source kind, the published mentions
+	// that are stored, whichever collector's copy the table kept.
+	kinds, err := publishedKinds(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.Conn.Query(ctx, fmt.Sprintf(`SELECT id, brand FROM %s.mentions FINAL WHERE collected_at >= toDateTime(%d)`, st.DB, start.Unix()-1))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var brand, kind string
-		var n uint64
-		if err := rows.Scan(&brand, &kind, &n); err != nil {
+		var id, brand string
+		if err := rows.Scan(&id, &brand); err != nil {
 			return nil, err
 		}
-		sum.Stored.Total += n
-		sum.Stored.ByKind[kind] += n
-		sum.Stored.ByBrand[brand] += n
-		if sum.Stored.ByBrandKind[brand] == nil {
-			sum.Stored.ByBrandKind[brand] = map[string]uint64{}
+		sum.Stored.Total++
+		sum.Stored.ByBrand[brand]++
+		for kind := range kinds[id] {
+			sum.Stored.ByKind[kind]++
+			if sum.Stored.ByBrandKind[brand] == nil {
+				sum.Stored.ByBrandKind[brand] = map[string]uint64{}
+			}
+			sum.Stored.ByBrandKind[brand][kind]++
 		}
-		sum.Stored.ByBrandKind[brand][kind] = n
 	}
 	if err := alertSummary(ctx, st, start, sum); err != nil && !errors.Is(err, context.Canceled) {
 		log.Info("no alert summary", "err", err)
 	}
 	return sum, nil
+}
+
+// publishedKinds reads the raw stream back: mention id -> source kinds that published it.
+func publishedKinds(ctx context.Context, b *bus.Bus) (map[string]map[string]bool, error) {
+	cons, err := b.JS.OrderedConsumer(ctx, bus.StreamRaw, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]bool{}
+	for {
+		batch, err := cons.FetchNoWait(1000)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for msg := range batch.Messages() {
+			n++
+			var m struct {
+				ID   string `json:"id"`
+				Kind string `json:"source_kind"`
+			}
+			if json.Unmarshal(msg.Data(), &m) == nil && m.ID != "" {
+				if out[m.ID] == nil {
+					out[m.ID] = map[string]bool{}
+				}
+				out[m.ID][m.Kind] = true
+			}
+		}
+		if n == 0 {
+			return out, nil
+		}
+	}
 }
 
 func alertSummary(ctx context.Context, st *store.Store, start time.Time, sum *Summary) error {
