@@ -18,10 +18,10 @@ var base = time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)
 
 type fx struct {
 	brand, kind, source, lang, sent, author string
-	at                                     time.Duration // after base
-	infl, toxic                            bool
-	terms, evidence                        []string
-	text                                   string
+	at                                      time.Duration // after base
+	infl, toxic                             bool
+	terms, evidence                         []string
+	text                                    string
 }
 
 func (f fx) mention(i int) *mention.Mention {
