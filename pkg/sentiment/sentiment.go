@@ -189,8 +189,8 @@ func (a *Analyzer) evidence(toks []Token, r *Rules, s *scratch, best int) []stri
 		if v <= 0.05 {
 			continue
 		}
-		// keep the three strongest, skipping stop-word-like tokens.
-		if toks[ref.from].Kind == KURL || toks[ref.from].Kind == KUser || toks[ref.to].Kind == KURL {
+		// keep the three strongest content words: a CM learns nothing from "te" or "ce".
+		if v <= 0.3 || !contentWord(&toks[ref.from]) || !contentWord(&toks[ref.to]) {
 			continue
 		}
 		for k := range top {
@@ -211,3 +211,18 @@ func (a *Analyzer) evidence(toks []Token, r *Rules, s *scratch, best int) []stri
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+func contentWord(t *Token) bool {
+	if t.Kind != KWord || len(t.Norm) < 3 {
+		return false
+	}
+	return !evidenceStop[t.Norm]
+}
+
+var evidenceStop = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields("les des une est sont ete etre avoir ont avait pour par sur dans avec sans que qui quoi dont cette ces ses son sa leur leurs nous vous ils elles elle lui moi toi mais car donc puis tout tous toute toutes plus moins tres trop bien ete fait faire cet ceux celle celui comme aussi encore deja selon entre vers chez apres avant pendant depuis the and for with this that you are was have has not but from they them their its our your his her ici voila aux alors quand comment pourquoi ") {
+		m[w] = true
+	}
+	return m
+}()

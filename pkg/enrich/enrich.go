@@ -1,0 +1,151 @@
+// Package enrich runs the enrichment NLP on a text or a mention: language,
+// sentiment with evidence, toxicity flags, entities and near-duplicate
+// cluster. It is what `veille tag`, `veille eval` and the enricher service use.
+package enrich
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/veille-oss/veille/pkg/dedup"
+	"github.com/veille-oss/veille/pkg/entities"
+	"github.com/veille-oss/veille/pkg/langid"
+	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/sentiment"
+	"github.com/veille-oss/veille/pkg/toxicity"
+)
+
+// Options configure a Tagger.
+type Options struct {
+	// Brands are recognised as organisation entities.
+	Brands []string
+	// DedupCapacity is how many recent mention signatures the
+	// near-duplicate index keeps (default 100000).
+	DedupCapacity int
+	// DedupMaxDistance is the SimHash Hamming distance of one cluster (default 10).
+	DedupMaxDistance int
+	// NoEntities skips entity extraction (it is the only optional stage).
+	NoEntities bool
+	// Now stamps EnrichedAt; nil means time.Now.
+	Now func() time.Time
+}
+
+// Tagger enriches texts and mentions. It is safe for concurrent use.
+type Tagger struct {
+	lang *langid.Detector
+	sent *sentiment.Analyzer
+	tox  *toxicity.Detector
+	ent  *entities.Extractor
+	dup  *dedup.Index
+	opts Options
+}
+
+// Sentiment is the sentiment part of Result.
+type Sentiment struct {
+	Label      string   `json:"label"`
+	Score      float64  `json:"score"`
+	Confidence float64  `json:"confidence"`
+	Evidence   []string `json:"evidence"`
+}
+
+// Result is the enrichment of one text; it marshals to the JSON of `veille tag`.
+type Result struct {
+	Lang           string              `json:"lang"`
+	LangConfidence float64             `json:"lang_confidence"`
+	Sentiment      Sentiment           `json:"sentiment"`
+	Toxic          bool                `json:"toxic"`
+	Toxicity       []mention.ToxicFlag `json:"toxicity"`
+	Entities       []mention.Entity    `json:"entities"`
+}
+
+// New builds a Tagger from the embedded models.
+func New(opts Options) (*Tagger, error) {
+	s, err := sentiment.New()
+	if err != nil {
+		return nil, fmt.Errorf("enrich: %w", err)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Tagger{
+		lang: langid.New(),
+		sent: s,
+		tox:  toxicity.New(),
+		ent:  entities.New(opts.Brands),
+		dup:  dedup.New(dedup.Options{Capacity: opts.DedupCapacity, MaxDistance: opts.DedupMaxDistance}),
+		opts: opts,
+	}, nil
+}
+
+// Tag enriches one text; langHint (ISO 639-1, may be empty) helps the
+// language detector on short texts.
+func (t *Tagger) Tag(text, langHint string) Result {
+	lr := t.lang.DetectWithHint(text, langHint)
+	s := t.sent.Analyze(text)
+	res := Result{
+		Lang:           lr.Lang,
+		LangConfidence: round3(lr.Confidence),
+		Sentiment:      Sentiment{Label: s.Label, Score: s.Score, Confidence: s.Confidence, Evidence: s.Evidence},
+		Toxicity:       []mention.ToxicFlag{},
+		Entities:       []mention.Entity{},
+	}
+	if res.Sentiment.Evidence == nil {
+		res.Sentiment.Evidence = []string{}
+	}
+	tr := t.tox.Check(text)
+	res.Toxic = tr.Toxic
+	for _, f := range tr.Flags {
+		res.Toxicity = append(res.Toxicity, mention.ToxicFlag{Category: f.Category, Evidence: f.Evidence})
+	}
+	if !t.opts.NoEntities {
+		for _, e := range t.ent.Extract(text) {
+			if len(res.Entities) >= mention.MaxEntities {
+				break
+			}
+			res.Entities = append(res.Entities, mention.Entity{Text: e.Text, Type: e.Type})
+		}
+	}
+	return res
+}
+
+// Enrich fills m.Enrichment (language, sentiment, toxicity, entities,
+// duplicate cluster, time); influence fields already there are kept.
+func (t *Tagger) Enrich(m *mention.Mention) {
+	text := m.Text
+	if m.Title != "" && !strings.HasPrefix(m.Text, m.Title) {
+		text = m.Title + "\n" + m.Text
+	}
+	r := t.Tag(text, m.LangHint)
+	e := m.Enrichment
+	if e == nil {
+		e = &mention.Enrichment{}
+		m.Enrichment = e
+	}
+	e.Lang, e.LangConfidence = r.Lang, r.LangConfidence
+	ev := r.Sentiment.Evidence
+	if len(ev) > mention.MaxEvidence {
+		ev = ev[:mention.MaxEvidence]
+	}
+	if len(ev) == 0 {
+		ev = nil
+	}
+	e.Sentiment = mention.Sentiment{Label: r.Sentiment.Label, Score: r.Sentiment.Score, Confidence: r.Sentiment.Confidence, Evidence: ev}
+	e.Toxic = r.Toxic
+	e.Toxicity = nil
+	if len(r.Toxicity) > 0 {
+		e.Toxicity = r.Toxicity
+	}
+	e.Entities = nil
+	if len(r.Entities) > 0 {
+		e.Entities = r.Entities
+	}
+	// the cluster is over the body only: syndicated copies change titles.
+	e.DupCluster = t.dup.Assign(m.ID, m.Text)
+	e.EnrichedAt = t.opts.Now().UTC()
+}
+
+func round3(v float64) float64 {
+	return math.Round(v*1000) / 1000
+}
