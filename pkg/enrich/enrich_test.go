@@ -52,8 +52,10 @@ func golden(t *testing.T, input, goldenName string, jsonl bool) {
 	}
 }
 
-func TestTagLinesGolden(t *testing.T)      { golden(t, "tag.input.txt", "tag.golden.jsonl", false) }
-func TestTagLinesJSONLGolden(t *testing.T) { golden(t, "tag_jsonl.input.jsonl", "tag_jsonl.golden.jsonl", true) }
+func TestTagLinesGolden(t *testing.T) { golden(t, "tag.input.txt", "tag.golden.jsonl", false) }
+func TestTagLinesJSONLGolden(t *testing.T) {
+	golden(t, "tag_jsonl.input.jsonl", "tag_jsonl.golden.jsonl", true)
+}
 
 func TestTagShape(t *testing.T) {
 	r := newTagger(t).Tag("Le nouveau menu, franchement pas terrible", "fr")
