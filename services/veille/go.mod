@@ -11,6 +11,7 @@ require (
 	github.com/veille-oss/veille/services/forum v0.0.0
 	github.com/veille-oss/veille/services/rss v0.0.0
 	github.com/veille-oss/veille/services/sink v0.0.0
+	golang.org/x/text v0.43.0
 )
 
 require (
@@ -51,7 +52,6 @@ require (
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect

@@ -181,13 +181,13 @@ sources:
 
 	type row struct{ brand, kind, anchor, author, text string }
 	want := map[string]bool{
-		"Duval|web||Élodie Martin":            true, // the article
-		"Duval|web|comment-11|Gérard":         true, // comments under it are in its conversation
-		"Duval|web|comment-12|Inès":           true,
-		"Blanchard|web|comment-12|Inès":       true, // names Fermes Blanchard
-		"Blanchard|web||René Lefèvre":         true, // the Windows-1252 page
-		"Blanchard|rss||":                     true, // feed item, full article fetched
-		"Blanchard|rss|item-":                 true, // no link, no date
+		"Duval|web||Élodie Martin":      true, // the article
+		"Duval|web|comment-11|Gérard":   true, // comments under it are in its conversation
+		"Duval|web|comment-12|Inès":     true,
+		"Blanchard|web|comment-12|Inès": true, // names Fermes Blanchard
+		"Blanchard|web||René Lefèvre":   true, // the Windows-1252 page
+		"Blanchard|rss||":               true, // feed item, full article fetched
+		"Blanchard|rss|item-":           true, // no link, no date
 	}
 	var got []row
 	testenv.Eventually(t, 60*time.Second, "expected mentions stored", func() (bool, string) {

@@ -13,7 +13,5 @@ func notYet(name string) func(context.Context, []string, stdio) int {
 }
 
 var (
-	cmdTag    = notYet("tag")
-	cmdEval   = notYet("eval")
 	cmdPasswd = notYet("passwd")
 )
