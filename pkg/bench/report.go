@@ -1,0 +1,108 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Targets are the project's goals on a 2-core machine (BENCHMARKS.md).
+const (
+	TargetIngestPerSec = 10000
+	TargetP99ms        = 5000
+	TargetRSSMB        = 500
+)
+
+// WriteTable prints r as the table `veille bench` shows.
+func (r *Result) WriteTable(w io.Writer) error {
+	m := r.Machine
+	fmt.Fprintf(w, "veille bench  %s  %d CPUs (GOMAXPROCS %d)  %s  nats-server %s (embedded)  ClickHouse %s\n\n",
+		r.Started.Format("2006-01-02 15:04Z"), m.CPUs, m.GoMaxProcs, m.Go, m.NATS, m.ClickHouse)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "measure\tvalue\tceiling / target\tratio")
+	row := func(name, value, ceil, ratio string) { fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, value, ceil, ratio) }
+	c := r.Ceilings
+	if c != nil {
+		row("JetStream publish (1 KB, Msg-Id, acked)", rate(c.JSPublish, "msg/s"), "raw ceiling", "")
+		row("JetStream pull consume + ack", rate(c.JSConsume, "msg/s"), "raw ceiling", "")
+		row("JetStream publish+consume, one message", rate(c.JSBoth, "msg/s"), "raw ceiling", "")
+		row(fmt.Sprintf("ClickHouse native insert (%dk rows/batch)", c.CHBatchRows/1000), rate(c.CHInsert, "rows/s"), "raw ceiling", "")
+	}
+	if p := r.Pipeline; p != nil {
+		ceil := "-"
+		if c != nil {
+			ceil = fmt.Sprintf("%s (min of the two above)", rate(min(c.JSBoth, c.CHInsert), "/s"))
+		}
+		row(fmt.Sprintf("end-to-end ingest (%d mentions, %s)", p.Count, p.Mode), rate(p.PerSec, "mentions/s"), ceil, pct(r.Ratios.IngestVsCeiling))
+		row("  target", "", rate(TargetIngestPerSec, "mentions/s"), pct(p.PerSec/TargetIngestPerSec))
+		row("  loadgen publish into the backlog", rate(p.PublishPS, "mentions/s"), "", "")
+		if c != nil {
+			row("  vs JetStream publish+consume (2 hops/mention)", "", rate(c.JSBoth/2, "mentions/s"), pct(2*r.Ratios.IngestVsJS))
+			row("  vs ClickHouse insert", "", rate(c.CHInsert, "rows/s"), pct(r.Ratios.IngestVsCH))
+		}
+		l := p.Latency
+		row(fmt.Sprintf("publish -> queryable p50 (paced %s/s, %d samples)", thousands(l.Rate), l.Samples), ms(l.P50ms), "", "")
+		row("publish -> queryable p99", ms(l.P99ms), ms(TargetP99ms)+" target", pct(l.P99ms/TargetP99ms))
+		row("  paced publish achieved", rate(l.Achieved, "mentions/s"), fmt.Sprintf("max %s, missing %d, poll %s", ms(l.Maxms), l.Missing, ms(l.Pollms)), "")
+		if p.RSSNA != "" {
+			row("pipeline resident memory", "n/a", p.RSSNA, "")
+		} else {
+			row(fmt.Sprintf("veille run resident memory, max (%d samples)", p.RSSSamples), fmt.Sprintf("%.0f MB", p.RSSMaxMB), fmt.Sprintf("%d MB target", TargetRSSMB), pct(p.RSSMaxMB/TargetRSSMB))
+			row("  mean", fmt.Sprintf("%.0f MB", p.RSSMeanMB), "", "")
+		}
+		dup := "exactly once"
+		if p.Distinct != p.Stored {
+			dup = fmt.Sprintf("%d duplicate rows", p.Stored-p.Distinct)
+		}
+		row("  rows stored / distinct ids", fmt.Sprintf("%d / %d", p.Stored, p.Distinct), dup, "")
+	}
+	if r.AlertNA != "" {
+		row("alert latency p50/p99", "n/a", r.AlertNA, "")
+	}
+	switch {
+	case r.EnrichPerCore > 0:
+		need := ""
+		if r.Ratios.EnrichCoresNeeded > 0 {
+			need = fmt.Sprintf("%.2f cores for the ingest rate", r.Ratios.EnrichCoresNeeded)
+		}
+		row(fmt.Sprintf("enrichment, 1 goroutine (%d texts)", r.EnrichTexts), rate(r.EnrichPerCore, "texts/s/core"), need, "")
+	case r.EnrichNA != "":
+		row("enrichment per core", "n/a", r.EnrichNA, "")
+	}
+	if r.CrawlPerSec > 0 {
+		row(fmt.Sprintf("crawl fetch+extract, local site (%d pages, 8 in flight)", r.CrawlPages), rate(r.CrawlPerSec, "pages/s"), "politeness off", "")
+	}
+	return tw.Flush()
+}
+
+func rate(v float64, unit string) string {
+	if v == 0 {
+		return "-"
+	}
+	return thousands(v) + " " + unit
+}
+
+func thousands(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	var out []string
+	for len(s) > 3 {
+		out = append([]string{s[len(s)-3:]}, out...)
+		s = s[:len(s)-3]
+	}
+	return strings.Join(append([]string{s}, out...), ",")
+}
+
+func ms(v float64) string {
+	if v >= 1000 {
+		return fmt.Sprintf("%.2f s", v/1000)
+	}
+	return fmt.Sprintf("%.0f ms", v)
+}
+
+func pct(r float64) string {
+	if r == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.0f%%", 100*r)
+}
