@@ -40,7 +40,9 @@ func commands() map[string]command {
 		"demo":    {"serve the bundled demo web and run the whole pipeline on it", cmdDemo},
 		"tag":     {"tag texts from stdin (language, sentiment, toxicity, entities) as JSON lines", cmdTag},
 		"eval":    {"score a labelled TSV file (label<TAB>text): accuracy, macro-F1, confusion matrix", cmdEval},
+		"bench":   {"end-to-end and per-stage benchmarks with the machine's raw ceilings", cmdBench},
 		"passwd":  {"print a bcrypt hash for a console password read from stdin", cmdPasswd},
+		"health":  {"check a service's /healthz or /readyz endpoint (exit 0 when healthy)", cmdHealth},
 		"version": {"print the version", func(_ context.Context, _ []string, s stdio) int { fmt.Fprintln(s.out, "veille "+Version); return 0 }},
 	}
 }
