@@ -194,3 +194,24 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	}
 }
+
+// LagReporter receives a consumer's backlog (messages not yet delivered) and
+// the messages delivered but not yet acknowledged.
+type LagReporter func(pending uint64, ackPending int)
+
+// WatchLag polls cons every interval and reports its lag until ctx ends;
+// the metrics endpoint exports it as consumer lag.
+func WatchLag(ctx context.Context, cons jetstream.Consumer, interval time.Duration, report LagReporter) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if ci, err := cons.Info(ctx); err == nil {
+			report(ci.NumPending, ci.NumAckPending)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

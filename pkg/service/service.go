@@ -6,6 +6,9 @@ package service
 import (
 	"context"
 	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/veille-oss/veille/pkg/bus"
 	"github.com/veille-oss/veille/pkg/config"
@@ -37,4 +40,15 @@ func (e *Env) Groups() map[string]string {
 		out[b.Name] = g
 	}
 	return out
+}
+
+// WatchLag exports a durable consumer's lag as veille_consumer_pending and
+// veille_consumer_ack_pending{consumer=name}.
+func (e *Env) WatchLag(ctx context.Context, name string, cons jetstream.Consumer) {
+	pending := e.Metrics.Gauge("consumer_pending", "Messages in the stream not yet delivered to the consumer (lag).", "consumer")
+	ack := e.Metrics.Gauge("consumer_ack_pending", "Messages delivered and not yet acknowledged.", "consumer")
+	go bus.WatchLag(ctx, cons, 5*time.Second, func(p uint64, a int) {
+		pending.WithLabelValues(name).Set(float64(p))
+		ack.WithLabelValues(name).Set(float64(a))
+	})
 }

@@ -11,6 +11,7 @@ require (
 	github.com/veille-oss/veille/services/forum v0.0.0
 	github.com/veille-oss/veille/services/rss v0.0.0
 	github.com/veille-oss/veille/services/sink v0.0.0
+	golang.org/x/crypto v0.58.0
 	golang.org/x/text v0.43.0
 )
 
@@ -49,7 +50,6 @@ require (
 	github.com/veille-oss/veille/schemas v0.0.0 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/time v0.16.0 // indirect

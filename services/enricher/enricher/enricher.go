@@ -79,6 +79,7 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 	if err != nil {
 		return err
 	}
+	env.WatchLag(ctx, Durable, cons)
 	m := env.Metrics
 	e := &enricher{
 		env: env, log: log, proc: proc, maxDel: cfg.NATS.MaxDeliver,

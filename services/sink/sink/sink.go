@@ -84,6 +84,7 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 	if err != nil {
 		return err
 	}
+	env.WatchLag(ctx, Durable, cons)
 	m := env.Metrics
 	s := &sink{
 		env: env, log: log, st: st, groups: env.Groups(), opts: opts,
