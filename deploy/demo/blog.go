@@ -157,9 +157,12 @@ func (w *Web) camilleURLs(q *req) []smURL {
 func (w *Web) serveSmallBlog(b blog, host string) siteFunc {
 	return func(q *req) *page {
 		v, mod := w.blogView(q, &b)
-		if q.path == "/" {
+		switch q.path {
+		case "/":
 			v.Canonical = q.Here("/")
 			return w.html("sb-home", v, mod)
+		case "/index.xml":
+			return w.smallBlogFeed(v)
 		}
 		for _, pv := range v.Posts {
 			if q.path == "/posts/"+pv.P.Slug+"/" {
@@ -171,6 +174,17 @@ func (w *Web) serveSmallBlog(b blog, host string) siteFunc {
 		}
 		return nil
 	}
+}
+
+// smallBlogFeed is Hugo's /index.xml: RSS 2.0 with summaries, dated by the
+// newest post (Hugo rebuilds the feed when a post is published, not when a
+// comment arrives).
+func (w *Web) smallBlogFeed(v *blogView) *page {
+	mod := w.start.Add(-1000 * time.Hour)
+	if len(v.Posts) > 0 {
+		mod = v.Posts[0].At
+	}
+	return w.feed("sb-feed", v, mod, "application/rss+xml; charset=utf-8", false)
 }
 
 func (w *Web) smallBlogURLs(q *req, b blog) []smURL {

@@ -87,6 +87,10 @@ type article struct {
 	At      offset   `json:"at"`
 	Body    []string `json:"body"`
 	Private bool     `json:"private"`
+	// Brief marks a news brief ("brève") published only in the feeds: its
+	// page is served under /breves/ but linked from no page nor sitemap, so
+	// only a feed reader finds it.
+	Brief bool `json:"brief"`
 }
 
 type news struct {

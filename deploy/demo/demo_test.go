@@ -42,6 +42,14 @@ var hrefRe = regexp.MustCompile(`\s(?:href|src)="([^"]*)"`)
 // "http://HOST" in host mode or "http://127.0.0.1/site/HOST" in prefix mode.
 func crawl(t *testing.T, w http.Handler, prefix bool) map[string]*httptest.ResponseRecorder {
 	t.Helper()
+	return crawlWith(t, w, prefix, true)
+}
+
+// crawlWith is crawl; with feeds false it is a web crawler that reads pages
+// and sitemaps only: it starts from no feed and follows no link found in a
+// feed (it may still fetch a feed a page links to, and ignore it).
+func crawlWith(t *testing.T, w http.Handler, prefix, feeds bool) map[string]*httptest.ResponseRecorder {
+	t.Helper()
 	seen := map[string]*httptest.ResponseRecorder{}
 	var queue []string
 	push := func(u string) {
@@ -59,9 +67,13 @@ func crawl(t *testing.T, w http.Handler, prefix bool) map[string]*httptest.Respo
 			push(root + p)
 		}
 	}
-	push(pfx(prefix, HostCamille) + "/feed/")
-	push(pfx(prefix, HostNews) + "/rss.xml")
-	push(pfx(prefix, HostNews) + "/atom.xml")
+	if feeds {
+		push(pfx(prefix, HostCamille) + "/feed/")
+		push(pfx(prefix, HostNews) + "/rss.xml")
+		push(pfx(prefix, HostNews) + "/atom.xml")
+		push(pfx(prefix, HostVelo) + "/index.xml")
+		push(pfx(prefix, HostSurf) + "/index.xml")
+	}
 	for len(queue) > 0 && len(seen) < 2000 {
 		u := queue[0]
 		queue = queue[1:]
@@ -78,6 +90,9 @@ func crawl(t *testing.T, w http.Handler, prefix bool) map[string]*httptest.Respo
 			continue
 		}
 		if rec.Code != http.StatusOK {
+			continue
+		}
+		if ct := rec.Header().Get("Content-Type"); !feeds && (strings.Contains(ct, "rss") || strings.Contains(ct, "atom")) {
 			continue
 		}
 		body := rec.Body.String()
@@ -188,7 +203,7 @@ func TestContentTypes(t *testing.T) {
 			wantType, wantCS = "application/rss+xml", "windows-1252"
 		case path == "/atom.xml":
 			wantType, wantCS = "application/atom+xml", "utf-8"
-		case path == "/feed/":
+		case path == "/feed/" || path == "/index.xml":
 			wantType, wantCS = "application/rss+xml", "utf-8"
 		case strings.HasPrefix(u, "http://"+HostNews) && params["charset"] == "":
 			wantType = "text/html" // ISO-8859-1 declared in a <meta> only
@@ -480,7 +495,7 @@ func TestFeeds(t *testing.T) {
 		name      string
 		w         *Web
 		wantItems int
-	}{{"calm", fresh(), 8}, {"end", ended(), 10}} {
+	}{{"calm", fresh(), 8 + 7}, {"end", ended(), 10 + 8}} { // articles + briefs
 		t.Run(tc.name, func(t *testing.T) {
 			var r rssDoc
 			decodeXML(t, get(t, tc.w, "http://monquotidien.test/rss.xml").Body.Bytes(), &r)
@@ -697,7 +712,8 @@ func TestNotFoundAndMethods(t *testing.T) {
 
 func TestConfigEmbedded(t *testing.T) {
 	s := string(Config)
-	for _, want := range []string{"name: Duval", "name: Blanchard", "name: Voltéo", "name: Vague", "http://monquotidien.test/rss.xml", "allow_private: true"} {
+	for _, want := range []string{"name: Duval", "name: Blanchard", "name: Voltéo", "name: Vague", "http://monquotidien.test/rss.xml", "allow_private: true",
+		"{kind: rss, name: velo-urbain-feed, url: \"http://velo-urbain.test/index.xml\"", "{kind: rss, name: mode-surf-feed, url: \"http://mode-surf.test/index.xml\""} {
 		if !strings.Contains(s, want) {
 			t.Errorf("demo.yaml lacks %q", want)
 		}

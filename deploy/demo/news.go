@@ -16,15 +16,18 @@ type articleView struct {
 
 // newsView is what the news templates get.
 type newsView struct {
-	Q        *req
-	Title    string
-	Section  string
-	Articles []*articleView // visible public articles, newest first
-	Popular  []*articleView
-	Article  *articleView
-	Private  []*articleView
-	Built    time.Time
-	Latin1   bool
+	Q         *req
+	Title     string
+	Section   string
+	Articles  []*articleView // visible public articles, newest first
+	Popular   []*articleView
+	Article   *articleView
+	Private   []*articleView
+	Briefs    []*articleView // feed-only briefs
+	Feed      []*articleView // what the feeds list: articles and briefs, newest first
+	Built     time.Time      // latest article shown on the pages
+	FeedBuilt time.Time      // latest feed item
+	Latin1    bool
 }
 
 var newsSections = []struct{ Slug, Name string }{
@@ -42,17 +45,32 @@ func (w *Web) newsView(q *req) *newsView {
 			continue
 		}
 		av := &articleView{A: a, At: w.wall(a.At.D()), Path: "/" + a.Section + "/" + a.Slug + ".html"}
-		if a.Private {
+		switch {
+		case a.Private:
 			av.Path = "/prive/" + a.Slug + ".html"
 			v.Private = append(v.Private, av)
 			continue
+		case a.Brief:
+			av.Path = "/breves/" + a.Slug + ".html"
+			v.Briefs = append(v.Briefs, av)
+			v.Feed = append(v.Feed, av)
+			continue
 		}
 		v.Articles = append(v.Articles, av)
+		v.Feed = append(v.Feed, av)
 		if av.At.After(v.Built) {
 			v.Built = av.At
 		}
 	}
-	sort.SliceStable(v.Articles, func(i, j int) bool { return v.Articles[i].At.After(v.Articles[j].At) })
+	newest := func(avs []*articleView) {
+		sort.SliceStable(avs, func(i, j int) bool { return avs[i].At.After(avs[j].At) })
+	}
+	newest(v.Articles)
+	newest(v.Feed)
+	v.FeedBuilt = v.Built
+	if len(v.Feed) > 0 && v.Feed[0].At.After(v.FeedBuilt) {
+		v.FeedBuilt = v.Feed[0].At
+	}
 	// "Article populaire": the freshest French articles, as the sidebar
 	// widget of such sites ranks by recent views.
 	for _, av := range v.Articles {
@@ -84,9 +102,9 @@ func (w *Web) serveNews(q *req) *page {
 	case "/":
 		return w.legacy("news-home", v, v.Built)
 	case "/rss.xml":
-		return w.feed("news-rss", v, v.Built, "application/rss+xml; charset=windows-1252", true)
+		return w.feed("news-rss", v, v.FeedBuilt, "application/rss+xml; charset=windows-1252", true)
 	case "/atom.xml":
-		return w.feed("news-atom", v, v.Built, "application/atom+xml; charset=utf-8", false)
+		return w.feed("news-atom", v, v.FeedBuilt, "application/atom+xml; charset=utf-8", false)
 	case "/prive/":
 		v.Title = "Espace rédaction"
 		return w.legacy("news-private", v, w.start)
@@ -105,7 +123,7 @@ func (w *Web) serveNews(q *req) *page {
 			return w.legacy("news-section", v, v.Built)
 		}
 	}
-	for _, av := range append(v.Articles, v.Private...) {
+	for _, av := range append(append(v.Articles, v.Private...), v.Briefs...) {
 		if q.path == av.Path {
 			v.Article = av
 			v.Title = av.A.Title + " – Mon Quotidien Local"
