@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/veille-oss/veille/deploy/demo"
+	"github.com/veille-oss/veille/pkg/testenv"
+)
+
+// TestDemoSummary runs `veille demo` (storyline at 3x, 25 s) and checks the
+// summary: web and rss mentions stored for every demo brand, the forum too.
+func TestDemoSummary(t *testing.T) {
+	cfg := testenv.Config(t)
+	testenv.Store(t, cfg) // fresh database, dropped at the end
+	extra := fmt.Sprintf(`
+data_dir: %s
+nats: {embedded: {listen: "127.0.0.1:0"}}
+clickhouse: {addr: [%q], database: %s}
+console: {listen: "127.0.0.1:0"}
+metrics: {listen: ""}
+log: {level: warn}
+`, cfg.DataDir, cfg.ClickHouse.Addr[0], cfg.ClickHouse.Database)
+	path := filepath.Join(t.TempDir(), "demo.yaml")
+	if err := os.WriteFile(path, append(append([]byte{}, demo.Config...), extra...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := Main([]string{"demo", "--config", path, "--for", "25s", "--speed", "3"}, nil, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, tail(errb.String(), 3000))
+	}
+	var sum Summary
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+		t.Fatalf("summary is not JSON: %v\n%s", err, out.String())
+	}
+	t.Logf("summary: %s", out.String())
+	for _, brand := range []string{"Duval", "Blanchard", "Voltéo", "Vague"} {
+		for _, kind := range []string{"web", "rss"} {
+			if sum.Stored.ByBrandKind[brand][kind] == 0 {
+				t.Errorf("no %s mention stored for %s", kind, brand)
+			}
+		}
+	}
+	if sum.Stored.ByKind["forum"] == 0 || sum.Stored.ByBrand["Duval"] <= sum.Stored.ByBrand["Blanchard"] {
+		t.Errorf("storyline not visible: %+v", sum.Stored)
+	}
+	if sum.Enriched < sum.Stored.Total || sum.DeadLetter != 0 {
+		t.Errorf("enriched %d, stored %d, dead letters %d", sum.Enriched, sum.Stored.Total, sum.DeadLetter)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
