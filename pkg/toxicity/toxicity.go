@@ -34,8 +34,8 @@ type Result struct {
 
 // LDNOOBW French and English lists, filtered (see internal/gen and NOTICE.d/toxicity.md).
 //
-//go:embed data/ldnoobw.txt
-var ldnoobwTxt string
+//go:embed data/obscene.txt
+var obsceneTxt string
 
 // Own lists: "category: term, term, ..." — terms are whole words or phrases;
 // a trailing * makes a stem (at least 5 letters) match any ending.
@@ -126,7 +126,7 @@ type stem struct {
 // New builds a Detector from the embedded lists.
 func New() *Detector {
 	d := &Detector{words: map[string]entry{}, skels: map[string]entry{}, first: map[string]bool{}}
-	for _, line := range strings.Split(ldnoobwTxt, "\n") {
+	for _, line := range strings.Split(obsceneTxt, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
