@@ -60,4 +60,3 @@ func tail(s string, n int) string {
 	}
 	return s
 }
-
