@@ -179,11 +179,22 @@ func FetchLoop(ctx context.Context, log *slog.Logger, cons jetstream.Consumer, b
 			continue
 		}
 		backoff = 100 * time.Millisecond
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drain)
+		pctx, cancel := drainContext(ctx, drain)
 		fn(pctx, msgs)
 		cancel()
 	}
 	return nil
+}
+
+// drainContext is cancelled drain after ctx ends, never before: a batch
+// waiting out an outage (the sink while ClickHouse is down) keeps waiting as
+// long as the service runs, instead of being abandoned to redelivery until
+// JetStream's max_deliver silently drops it; a batch in flight at shutdown
+// gets drain to finish.
+func drainContext(ctx context.Context, drain time.Duration) (context.Context, context.CancelFunc) {
+	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(drain, cancel) })
+	return pctx, func() { stop(); cancel() }
 }
 
 func sleep(ctx context.Context, d time.Duration) {
