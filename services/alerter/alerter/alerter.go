@@ -69,6 +69,7 @@ type alerter struct {
 
 	mentions  prometheus.Counter
 	poison    prometheus.Counter
+	backfill  prometheus.Counter
 	events    *prometheus.CounterVec
 	sent      *prometheus.CounterVec
 	open      *prometheus.GaugeVec
@@ -111,6 +112,7 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 	a := &alerter{
 		env: env, log: log, cfg: cfg, dc: cfg.Delivery(opts.Getenv), opts: opts, kv: kv,
 		mentions:  m.Counter("alerter_mentions_total", "Enriched mentions fed to the alert engine.").WithLabelValues(),
+		backfill:  m.Counter("alerter_backfill_total", "Mentions not fed to the detectors: published long before collected (ignore_older_than).").WithLabelValues(),
 		poison:    m.Counter("alerter_poison_total", "Mentions the alerter could not decode (dead-lettered).").WithLabelValues(),
 		events:    m.Counter("alerter_events_total", "Incident events emitted, by kind.", "event"),
 		sent:      m.Counter("alerter_alerts_sent_total", "Alert delivery attempts by channel and status (bus = alerts.<brand>).", "channel", "status"),
@@ -425,8 +427,12 @@ func (p *processor) cycle(ctx context.Context, msgs []jetstream.Msg) error {
 			a.env.Bus.Fail(ctx, msg, Durable, 0, fmt.Errorf("%w: %v", bus.ErrPoison, err))
 			continue
 		}
-		events = append(events, p.eng.Observe(m)...)
 		p.held = append(p.held, msg)
+		if !a.cfg.Fresh(m) {
+			a.backfill.Inc()
+			continue
+		}
+		events = append(events, p.eng.Observe(m)...)
 		a.mentions.Inc()
 	}
 	now := time.Now()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/veille-oss/veille/pkg/alert"
 	"github.com/veille-oss/veille/pkg/alert/deliver"
+	"github.com/veille-oss/veille/pkg/mention"
 )
 
 // ErrConfig is wrapped by every error about the alerting section; the
@@ -47,6 +48,27 @@ type Config struct {
 	LeaseTTL time.Duration `yaml:"lease_ttl"`
 	// Batch is the most mentions handled per cycle. Default 500.
 	Batch int `yaml:"batch"`
+	// IgnoreOlderThan: a mention published more than this before it was
+	// collected is backfill (a first crawl of a site, an old thread found
+	// late), not buzz, and is not fed to the detectors. Default 48h; 0
+	// feeds everything. Mentions without a publication date are fed.
+	IgnoreOlderThan *time.Duration `yaml:"ignore_older_than"`
+}
+
+// DefaultIgnoreOlderThan is the default of ignore_older_than.
+const DefaultIgnoreOlderThan = 48 * time.Hour
+
+// Fresh reports whether m is recent enough to be fed to the detectors
+// (see IgnoreOlderThan).
+func (c *Config) Fresh(m *mention.Mention) bool {
+	limit := DefaultIgnoreOlderThan
+	if c.IgnoreOlderThan != nil {
+		limit = *c.IgnoreOlderThan
+	}
+	if limit <= 0 || m.PublishedAt.IsZero() || m.CollectedAt.IsZero() {
+		return true
+	}
+	return m.CollectedAt.Sub(m.PublishedAt) <= limit
 }
 
 // DecodeConfig decodes the alerting section strictly (unknown keys are
@@ -159,6 +181,8 @@ func (c *Config) Validate(getenv func(string) string) error {
 		return bad("lease_ttl", "must be in [1s, 5m], got %v", c.LeaseTTL)
 	case c.Batch < 1 || c.Batch > 10000:
 		return bad("batch", "must be in [1, 10000], got %d", c.Batch)
+	case c.IgnoreOlderThan != nil && *c.IgnoreOlderThan < 0:
+		return bad("ignore_older_than", "must not be negative, got %v", *c.IgnoreOlderThan)
 	case c.Outbox.Replicas < 0 || c.Outbox.MaxAttempts < 0:
 		return bad("outbox", "replicas and max_attempts must not be negative")
 	case c.Outbox.SubjectPrefix == "alerts":
