@@ -6,6 +6,7 @@ require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
 	github.com/veille-oss/veille/pkg v0.0.0
+	github.com/veille-oss/veille/services/sink v0.0.0
 )
 
 require (
@@ -48,6 +49,5 @@ require (
 replace (
 	github.com/veille-oss/veille/pkg => ../../pkg
 	github.com/veille-oss/veille/schemas => ../../schemas
-	github.com/veille-oss/veille/services/enricher => ../enricher
 	github.com/veille-oss/veille/services/sink => ../sink
 )
