@@ -195,10 +195,9 @@ func sleep(ctx context.Context, d time.Duration) {
 // is lost (without one: the new leader owns the state).
 func (a *alerter) lead(ctx context.Context, l *lease) error {
 	lctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// Stop the helpers before waiting for them, whatever the return path.
+	defer func() { cancel(nil); wg.Wait() }()
 	// Renew the lease; stop everything if it cannot be held.
 	wg.Add(1)
 	go func() {

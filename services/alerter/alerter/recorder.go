@@ -283,7 +283,8 @@ func (r *recorder) run(ctx context.Context, b *bus.Bus, ownStore bool) error {
 			return nil // shutting down before ClickHouse came up
 		}
 		if ownStore {
-			defer r.st.Close()
+			// the next leadership term reconnects
+			defer func() { r.st.Close(); r.st = nil }()
 		}
 	}
 	cons, err := b.Consumer(ctx, bus.ConsumerConfig{
