@@ -171,7 +171,7 @@ var base = time.Now().UTC().Truncate(time.Hour).Add(-12 * time.Hour)
 func mk(brand, kind, source, sent, text string, at time.Duration, mods ...func(*mention.Mention)) *mention.Mention {
 	m := &mention.Mention{
 		Brand: brand, MatchedTerms: []string{brand}, SourceKind: kind, SourceName: source,
-		URL: fmt.Sprintf("https://%s.example.fr/%s/%d", strings.ReplaceAll(source, " ", ""), brand, int(at/time.Minute)) + "/" + sent,
+		URL:   fmt.Sprintf("https://%s.example.fr/%s/%d", strings.ReplaceAll(source, " ", ""), brand, int(at/time.Minute)) + "/" + sent,
 		Title: "À propos de " + brand, Text: text, Author: mention.Author{Name: "Marie"},
 		PublishedAt: base.Add(at), CollectedAt: base.Add(at + time.Minute),
 		Enrichment: &mention.Enrichment{

@@ -79,7 +79,9 @@ func highlight(text string, terms, evidence []string, label string) []Segment {
 	return out
 }
 
-func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
+func isWord(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
 
 func mark(lower []rune, class []string, words []string, c string) {
 	for _, w := range words {

@@ -66,19 +66,19 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 
 // Dashboard is the brand dashboard's data (also /api/dashboard).
 type Dashboard struct {
-	Brand       string                   `json:"brand"`
-	Group       string                   `json:"group"`
-	From        time.Time                `json:"from"`
-	To          time.Time                `json:"to"`
-	Sentiment   analytics.Sentiment      `json:"sentiment"`
-	Volume      analytics.Volume         `json:"volume"`
-	Share       []analytics.BrandShare   `json:"share_of_voice"`
-	Sources     []analytics.SourceCount  `json:"top_sources"`
-	Authors     []analytics.AuthorCount  `json:"top_authors"`
-	Influencers []analytics.AuthorCount  `json:"influencers"`
-	Terms       analytics.Terms          `json:"terms"`
-	Langs       []analytics.LangCount    `json:"languages"`
-	Charts      template.JS              `json:"-"`
+	Brand       string                  `json:"brand"`
+	Group       string                  `json:"group"`
+	From        time.Time               `json:"from"`
+	To          time.Time               `json:"to"`
+	Sentiment   analytics.Sentiment     `json:"sentiment"`
+	Volume      analytics.Volume        `json:"volume"`
+	Share       []analytics.BrandShare  `json:"share_of_voice"`
+	Sources     []analytics.SourceCount `json:"top_sources"`
+	Authors     []analytics.AuthorCount `json:"top_authors"`
+	Influencers []analytics.AuthorCount `json:"influencers"`
+	Terms       analytics.Terms         `json:"terms"`
+	Langs       []analytics.LangCount   `json:"languages"`
+	Charts      template.JS             `json:"-"`
 	chartsData  map[string]any
 }
 

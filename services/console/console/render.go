@@ -63,23 +63,27 @@ func parsePages() (*pages, error) {
 
 // view is what every page template receives.
 type view struct {
-	Lang    string
-	Langs   []string
-	User    string
-	CSRF    string
-	Title   string
-	Nav     string
-	Path    string
-	Brands  []string
-	Filter  analytics.Filter
-	Period  string
-	From    string
-	To      string
-	Query   string // the filter as a query string, for links (CSV export)
-	Error   string
-	Flash   string
-	Data    any
-	BaseURL string
+	Lang   string
+	Langs  []string
+	User   string
+	CSRF   string
+	Title  string
+	Nav    string
+	Path   string
+	Brands []string
+	Filter analytics.Filter
+	Period string
+	From   string
+	To     string
+	Query  string // the filter as a query string
+	// ExportURL and StreamURL keep the filters (whole URLs, so that the
+	// template does not escape the query's = and &).
+	ExportURL string
+	StreamURL string
+	Error     string
+	Flash     string
+	Data      any
+	BaseURL   string
 }
 
 // T translates a key in the page's language.
@@ -273,6 +277,7 @@ func (s *Server) filteredView(w http.ResponseWriter, r *http.Request, nav, title
 	f, p, err := parseFilter(r, s.now(), defPeriod)
 	v.Filter, v.Period, v.From, v.To = f, p.Period, p.From, p.To
 	v.Query = filterQuery(f, p)
+	v.ExportURL, v.StreamURL = "/export.csv?"+v.Query, "/api/stream?"+v.Query
 	if err != nil {
 		v.Error = tr(v.Lang, "err.badfilter", strings.TrimPrefix(err.Error(), analytics.ErrBadFilter.Error()+": "))
 		return v, f, false
