@@ -510,3 +510,66 @@ func TestAlertLatency(t *testing.T) {
 		t.Fatalf("p99 latency %v exceeds 2s", p99)
 	}
 }
+
+// TestLeaderCrashFailover cuts the leader's NATS connection (no lease
+// release, no final snapshot): the standby must take over once the lease
+// expires and continue the same incident.
+func TestLeaderCrashFailover(t *testing.T) {
+	cfg := testenv.Config(t)
+	b := testenv.Bus(t, cfg)
+	st := testenv.Store(t, cfg)
+	h := newHook(t)
+	setAlerting(t, cfg, alertingYAML(h.srv.URL))
+	own := func() *bus.Bus {
+		c := *cfg
+		c.NATS.URL = b.Server().ClientURL()
+		ob, err := bus.Connect(context.Background(), c.NATS, c.DataDir, testenv.Discard())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(ob.Close)
+		return ob
+	}
+	conns := map[string]*bus.Bus{"x": own(), "y": own()}
+	start(t, cfg, conns["x"], st, "x")
+	start(t, cfg, conns["y"], st, "y")
+	publishAll(t, b, storm("Duval", 300))
+	opened := waitEvent(t, h, alert.Opened, 15*time.Second)
+	waitIdle(t, b)
+
+	kv, err := b.JS.KeyValue(context.Background(), alerter.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := kv.Get(context.Background(), "leader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lv struct{ Holder string }
+	if err := json.Unmarshal(e.Value(), &lv); err != nil || conns[lv.Holder] == nil {
+		t.Fatalf("lease holder %q (err %v)", lv.Holder, err)
+	}
+	t.Logf("crashing leader %s", lv.Holder)
+	conns[lv.Holder].NC.Close()
+	t0 := time.Now()
+
+	publishAll(t, b, storm("Duval", 700))
+	testenv.Eventually(t, 30*time.Second, "standby counts all 1000 negatives in the same incident", func() (bool, string) {
+		ps := streamEvents(t, b, "Duval")
+		if len(ps) == 0 {
+			return false, "no events"
+		}
+		inc := ps[len(ps)-1].Incident
+		return inc.Counts.Neg == 1000, fmt.Sprintf("%s %+v", inc.ID, inc.Counts)
+	})
+	t.Logf("failover: standby carried the incident %v after the crash", time.Since(t0).Round(100*time.Millisecond))
+	inc, events := checkDeliveries(t, h, "Duval")
+	if inc != opened.Inc.ID {
+		t.Fatalf("incident after failover %s, want %s", inc, opened.Inc.ID)
+	}
+	for i, e := range events {
+		if e == alert.Opened && i > 0 {
+			t.Fatalf("re-opened after failover: %v", events)
+		}
+	}
+}
