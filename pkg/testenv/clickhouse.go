@@ -21,8 +21,21 @@ type ClickHouseServer struct {
 	t    testing.TB
 }
 
+// ClickHouseOptions tune a private server.
+type ClickHouseOptions struct {
+	// UsersXML replaces the users.xml written by default (a passwordless
+	// default user on loopback): tests of users, passwords and grants.
+	UsersXML string
+}
+
 // StartClickHouse starts a private server on free ports with data in a temp dir.
 func StartClickHouse(t testing.TB) *ClickHouseServer {
+	t.Helper()
+	return StartClickHouseWith(t, ClickHouseOptions{})
+}
+
+// StartClickHouseWith is StartClickHouse with options.
+func StartClickHouseWith(t testing.TB, opt ClickHouseOptions) *ClickHouseServer {
 	t.Helper()
 	_, err := exec.LookPath("clickhouse-server")
 	if err != nil {
@@ -58,6 +71,9 @@ func StartClickHouse(t testing.TB) *ClickHouseServer {
   <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>`
+	if opt.UsersXML != "" {
+		users = opt.UsersXML
+	}
 	if err := os.WriteFile(filepath.Join(s.Dir, "config.xml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

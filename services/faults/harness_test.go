@@ -323,10 +323,17 @@ func connectBus(t testing.TB, url, token string) *bus.Bus {
 // openStore connects to the database the sink process migrates.
 func openStore(t testing.TB, addr string) *store.Store {
 	t.Helper()
+	return openStoreAuth(t, addr, "")
+}
+
+// openStoreAuth is openStore with the default user's password.
+func openStoreAuth(t testing.TB, addr, password string) *store.Store {
+	t.Helper()
 	cc := config.Default().ClickHouse
 	cc.Addr = []string{addr}
 	cc.Database = "veille"
 	cc.DialTimeout = 2 * time.Second
+	cc.Password = config.Secret(password)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := store.Open(ctx, cc, slog.New(slog.NewTextHandler(io.Discard, nil)))
