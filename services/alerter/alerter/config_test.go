@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/veille-oss/veille/pkg/mention"
 )
 
 func node(t *testing.T, src string) *yaml.Node {
@@ -76,6 +78,7 @@ func TestDecodeConfigErrorsNameTheKey(t *testing.T) {
 		"chanels: []":                         `key chanels not found in alerting`,
 		"defaults: {window: 30s, bucket: 1m}": `alerting.defaults.bucket`,
 		"brands: {Duval: {sensitivity: -1}}":  `alerting.brands.Duval.sensitivity`,
+		"ignore_older_than: -1s":              `alerting.ignore_older_than`,
 		"tick: 10ms":                          `alerting.tick`,
 		"lease_ttl: 1h":                       `alerting.lease_ttl`,
 		"batch: -3":                           `alerting.batch`,
@@ -92,5 +95,31 @@ func TestDecodeConfigErrorsNameTheKey(t *testing.T) {
 		if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want ErrConfig naming %q", src, err, want)
 		}
+	}
+}
+
+func TestFreshSkipsBackfill(t *testing.T) {
+	c, err := DecodeConfig(node(t, "ignore_older_than: 24h"), "", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		published time.Time
+		want      bool
+	}{
+		{now.Add(-time.Hour), true},
+		{now.Add(-30 * time.Hour), false}, // first crawl of an old page
+		{time.Time{}, true},               // no date: fed
+		{now.Add(time.Hour), true},        // clock skew of the source
+	} {
+		m := &mention.Mention{PublishedAt: tc.published, CollectedAt: now}
+		if got := c.Fresh(m); got != tc.want {
+			t.Errorf("published %v before collection: Fresh = %v, want %v", now.Sub(tc.published), got, tc.want)
+		}
+	}
+	off, _ := DecodeConfig(node(t, "ignore_older_than: 0s"), "", env(nil))
+	if !off.Fresh(&mention.Mention{PublishedAt: now.Add(-1000 * time.Hour), CollectedAt: now}) {
+		t.Error("ignore_older_than: 0s must feed everything")
 	}
 }
