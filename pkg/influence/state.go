@@ -114,56 +114,53 @@ func (c Config) params() params {
 	return params{halfLife: c.HalfLife.Seconds(), windowDays: int32(c.ActivityWindow.Hours() / 24), recent: c.RecentIDs}
 }
 
-// apply folds one event into the state. It returns false when the event was
-// already counted (a redelivery: same id and content hash).
+// apply folds one event into the state. It returns false when the event
+// changed nothing: a redelivery (same id and content hash) is a no-op,
+// because counts only grow for a new id and everything else is a maximum
+// (engagement per post, forum stats) or a set (feed presence, owned sites).
+// That also makes the fold order-independent, which the flush merge of two
+// trackers relies on.
 func (s *authorState) apply(e *event, p params) bool {
-	newID := true
-	wasFeed := false
+	newID, edited, seenFeed := true, false, false
+	var slot *seen
 	for i := range s.Seen {
 		if s.Seen[i].ID == e.ID {
-			if s.Seen[i].Hash == e.Hash {
-				if e.Feed && !s.Seen[i].Feed {
-					// The same item read again from a feed: only the feed presence is new.
-					s.Seen[i].Feed = true
-					s.Feed++
-					return true
-				}
-				return false
+			newID, slot, seenFeed = false, &s.Seen[i], s.Seen[i].Feed
+			if slot.Hash != e.Hash {
+				slot.Hash, edited = e.Hash, true
 			}
-			newID, wasFeed = false, s.Seen[i].Feed
-			s.Seen[i].Hash = e.Hash
-			s.Seen[i].Feed = wasFeed || e.Feed
 			break
 		}
 	}
 	if newID {
-		s.Seen = append(s.Seen, seen{ID: e.ID, Hash: e.Hash, Feed: e.Feed})
+		s.Seen = append(s.Seen, seen{ID: e.ID, Hash: e.Hash})
 		if over := len(s.Seen) - p.recent; over > 0 {
 			s.Seen = append(s.Seen[:0], s.Seen[over:]...)
 		}
+		slot = &s.Seen[len(s.Seen)-1]
 	}
 	if e.Kind == evQuote {
 		if newID {
 			s.Quotes++
 		}
-		return true
+		return newID
 	}
-	if e.At >= s.NameAt && e.Name != "" {
-		s.Name, s.NameAt = e.Name, e.At
+	changed := newID || edited
+	if e.Name != "" && (s.Name == "" || e.At > s.NameAt || (e.At == s.NameAt && e.Name < s.Name)) {
+		changed = changed || s.Name != e.Name
+		s.Name, s.NameAt, s.Site = e.Name, e.At, e.Host
 		if e.Profile != "" {
 			s.Profile = e.Profile
 		}
-		s.Site = e.Host
-	}
-	if s.Name == "" {
-		s.Name, s.Site = e.Name, e.Host
 	}
 	if s.First == 0 || e.At < s.First {
 		s.First = e.At
 	}
 	s.Last = max(s.Last, e.At)
-	if e.Feed && !wasFeed {
+	if e.Feed && !seenFeed {
+		slot.Feed = true
 		s.Feed++
+		changed = true
 	}
 	if newID {
 		s.Mentions++
@@ -171,10 +168,15 @@ func (s *authorState) apply(e *event, p params) bool {
 		s.addDay(int32(e.At/86400), p.windowDays)
 		s.addBrand(e.Brand, e.Sent)
 	}
-	s.addEngagement(e, p.recent)
-	s.PostCount = max(s.PostCount, int64(e.PostCount))
-	s.Reputation = max(s.Reputation, int64(e.Reputation))
-	s.Followers = max(s.Followers, int64(e.Followers))
+	if s.addEngagement(e, p.recent) {
+		changed = true
+	}
+	if int64(e.PostCount) > s.PostCount || int64(e.Reputation) > s.Reputation || int64(e.Followers) > s.Followers {
+		s.PostCount = max(s.PostCount, int64(e.PostCount))
+		s.Reputation = max(s.Reputation, int64(e.Reputation))
+		s.Followers = max(s.Followers, int64(e.Followers))
+		changed = true
+	}
 	if e.Owner && e.Host != "" && len(s.Owned) < maxOwned {
 		found := false
 		for _, h := range s.Owned {
@@ -183,9 +185,10 @@ func (s *authorState) apply(e *event, p params) bool {
 		if !found {
 			s.Owned = append(s.Owned, e.Host)
 			sort.Strings(s.Owned)
+			changed = true
 		}
 	}
-	return true
+	return changed
 }
 
 // addDecayed adds one mention at t to an exponentially decayed count kept
@@ -280,22 +283,23 @@ func (s *authorState) addBrand(brand string, sent int8) {
 // addEngagement counts the growth of a post's likes and replies since the
 // post was last seen: a post seen again (another brand, a re-crawl, an
 // edit) adds only what is new.
-func (s *authorState) addEngagement(e *event, recent int) {
+func (s *authorState) addEngagement(e *event, recent int) bool {
 	if e.Likes <= 0 && e.Replies <= 0 {
-		return
+		return false
 	}
 	for i := range s.Posts {
 		p := &s.Posts[i]
 		if p.Post == e.Post {
+			grew := false
 			if e.Likes > p.Likes {
 				s.Likes += int64(e.Likes - p.Likes)
-				p.Likes = e.Likes
+				p.Likes, grew = e.Likes, true
 			}
 			if e.Replies > p.Replies {
 				s.Replies += int64(e.Replies - p.Replies)
-				p.Replies = e.Replies
+				p.Replies, grew = e.Replies, true
 			}
-			return
+			return grew
 		}
 	}
 	s.Likes += int64(max(e.Likes, 0))
@@ -304,6 +308,7 @@ func (s *authorState) addEngagement(e *event, recent int) {
 	if over := len(s.Posts) - recent; over > 0 {
 		s.Posts = append(s.Posts[:0], s.Posts[over:]...)
 	}
+	return true
 }
 
 func (s *authorState) brand(name string) *brandStat {

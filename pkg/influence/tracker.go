@@ -115,7 +115,7 @@ type Tracker struct {
 	graph   *graph
 	auth    atomic.Pointer[authorityTable]
 	cutoffs atomic.Pointer[map[string]float64]
-	now     atomic.Int64 // event clock: latest collected_at seen, unix seconds
+	now     atomic.Int64 // event clock: latest event time seen, unix seconds
 
 	flushMu sync.Mutex
 	closed  atomic.Bool
@@ -252,11 +252,10 @@ func (t *Tracker) Observe(ctx context.Context, m *mention.Mention) (Result, erro
 		return Result{}, err
 	}
 	at := eventTime(m)
-	collected := at
-	if !m.CollectedAt.IsZero() {
-		collected = max(collected, m.CollectedAt.Unix())
-	}
-	t.advance(collected)
+	// The clock is the latest event time (not collection time), so a
+	// tracker reloading the state from KV (latest last_seen) reads the same
+	// clock and computes the same scores.
+	t.advance(at)
 	host := hostOf(m.URL)
 	if len(m.OutLinks) > 0 && host != "" {
 		t.addLinks(host, m.OutLinks)
