@@ -36,10 +36,11 @@ clickhouse-down:
 test: clickhouse-up fmt-check vet build-modules test-go
 
 test-go:
-	@set -e; for m in $(MODULES); do \
+	@failed=""; for m in $(MODULES); do \
 		echo "== go test $$m"; \
-		(cd $$m && $(GO) test $(TEST_FLAGS) ./...); \
-	done
+		(cd $$m && $(GO) test $(TEST_FLAGS) ./...) || failed="$$failed $$m"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED modules:$$failed"; exit 1; fi
 
 # Each module must build on its own, as users and CI without go.work see it.
 build-modules:

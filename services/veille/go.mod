@@ -6,6 +6,8 @@ require (
 	github.com/nats-io/nats.go v1.55.0
 	github.com/veille-oss/veille/deploy/demo v0.0.0
 	github.com/veille-oss/veille/pkg v0.0.0
+	github.com/veille-oss/veille/services/alerter v0.0.0
+	github.com/veille-oss/veille/services/console v0.0.0
 	github.com/veille-oss/veille/services/crawler v0.0.0
 	github.com/veille-oss/veille/services/enricher v0.0.0
 	github.com/veille-oss/veille/services/forum v0.0.0
@@ -61,6 +63,8 @@ replace (
 	github.com/veille-oss/veille/deploy/demo => ../../deploy/demo
 	github.com/veille-oss/veille/pkg => ../../pkg
 	github.com/veille-oss/veille/schemas => ../../schemas
+	github.com/veille-oss/veille/services/alerter => ../alerter
+	github.com/veille-oss/veille/services/console => ../console
 	github.com/veille-oss/veille/services/crawler => ../crawler
 	github.com/veille-oss/veille/services/enricher => ../enricher
 	github.com/veille-oss/veille/services/forum => ../forum

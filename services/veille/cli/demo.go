@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/veille-oss/veille/deploy/demo"
 	"github.com/veille-oss/veille/pkg/bus"
@@ -92,6 +95,17 @@ func cmdDemo(ctx context.Context, args []string, s stdio) int {
 		cfg.Crawler.RatePerHost = 20
 		cfg.Crawler.ConcurrencyHost = 4
 	}
+	// A console login for this run, unless the configuration has its own.
+	demoPassword := ""
+	if len(cfg.Console.Users) == 0 && cfg.Console.Token == "" {
+		demoPassword = randomPassword()
+		h, err := bcrypt.GenerateFromPassword([]byte(demoPassword), bcrypt.DefaultCost)
+		if err != nil {
+			fmt.Fprintln(s.err, err)
+			return 1
+		}
+		cfg.Console.Users = []config.ConsoleUser{{Name: "demo", PasswordHash: config.Secret(h)}}
+	}
 	if !*keep {
 		dir, err := os.MkdirTemp("", "veille-demo-")
 		if err != nil {
@@ -137,6 +151,10 @@ func cmdDemo(ctx context.Context, args []string, s stdio) int {
 	go func() { procDone <- service.Group(procCtx, env, processors) }()
 	if cfg.Console.Listen != "" {
 		fmt.Fprintf(s.err, "veille demo: console on http://%s (demo web on %s/)\n", cfg.Console.Listen, webURL)
+		if demoPassword != "" {
+			// Printed on purpose: it is this run's throwaway login.
+			fmt.Fprintf(s.err, "veille demo: log in as user \"demo\" with password %s\n", demoPassword)
+		}
 	}
 	// One metrics endpoint per process: the processors' group serves it.
 	collCfg := *cfg
@@ -194,6 +212,14 @@ func drain(ctx context.Context, b *bus.Bus, log interface{ Info(string, ...any) 
 		time.Sleep(250 * time.Millisecond)
 	}
 	log.Info("drain timed out; summary may undercount")
+}
+
+func randomPassword() string {
+	b := make([]byte, 9)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func subjectCounts(ctx context.Context, b *bus.Bus, stream, filter string) (map[string]uint64, error) {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"github.com/veille-oss/veille/pkg/service"
+	"github.com/veille-oss/veille/services/alerter/alerter"
+	"github.com/veille-oss/veille/services/console/console"
 	"github.com/veille-oss/veille/services/crawler/crawler"
 	"github.com/veille-oss/veille/services/enricher/enricher"
 	"github.com/veille-oss/veille/services/forum/forumsvc"
@@ -17,5 +19,7 @@ func Services() map[string]service.Func {
 		"forum":    forumsvc.Run,
 		"enricher": enricher.Run,
 		"sink":     sink.Run,
+		"alerter":  alerter.Run,
+		"console":  console.Run,
 	}
 }
