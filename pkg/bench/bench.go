@@ -114,18 +114,26 @@ type Ceilings struct {
 
 // Pipeline is the end-to-end measurement.
 type Pipeline struct {
-	Mode       string  `json:"mode"` // "process" (a child veille run) or "in-process"
-	Count      int     `json:"count"`
-	Seconds    float64 `json:"seconds"`
-	PerSec     float64 `json:"per_s"`
-	PublishPS  float64 `json:"publish_per_s"` // how fast loadgen filled the stream
-	Stored     uint64  `json:"stored_rows"`
-	Distinct   uint64  `json:"stored_distinct"`
-	Latency    Latency `json:"latency"`
-	RSSMaxMB   float64 `json:"rss_max_mb,omitempty"`
-	RSSMeanMB  float64 `json:"rss_mean_mb,omitempty"`
-	RSSSamples int     `json:"rss_samples,omitempty"`
-	RSSNA      string  `json:"rss_na,omitempty"`
+	Mode      string  `json:"mode"` // "process" (a child veille run) or "in-process"
+	Count     int     `json:"count"`
+	Seconds   float64 `json:"seconds"`
+	PerSec    float64 `json:"per_s"`
+	PublishPS float64 `json:"publish_per_s"` // how fast loadgen filled the stream
+	Stored    uint64  `json:"stored_rows"`
+	Distinct  uint64  `json:"stored_distinct"`
+	Latency   Latency `json:"latency"`
+	// RSSPacedMaxMB is the pipeline process's peak resident memory during
+	// the paced phase; RSSMaxMB and RSSMeanMB are over the flood.
+	RSSPacedMaxMB float64 `json:"rss_paced_max_mb,omitempty"`
+	RSSMaxMB      float64 `json:"rss_flood_max_mb,omitempty"`
+	RSSMeanMB     float64 `json:"rss_flood_mean_mb,omitempty"`
+	RSSSamples    int     `json:"rss_flood_samples,omitempty"`
+	RSSNA         string  `json:"rss_na,omitempty"`
+	// MachineBusy is the share of all CPUs busy during the flood (every
+	// process: pipeline, loadgen, ClickHouse, anything else running).
+	MachineBusy float64 `json:"machine_cpu_busy"`
+	// ProcCPUus is the pipeline process's CPU time per mention in the flood.
+	ProcCPUus float64 `json:"process_cpu_us_per_mention,omitempty"`
 }
 
 // Latency is publish -> queryable in ClickHouse at a paced rate.

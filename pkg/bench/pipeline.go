@@ -315,18 +315,39 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	} else {
 		p.RSSNA = "pipeline run in-process (no child process to sample)"
 	}
+	flooding := false
 	finishRSS := func() {
-		if rss != nil {
-			p.RSSMaxMB, p.RSSMeanMB, p.RSSSamples = rss.finish()
-			rss = nil
+		if rss == nil {
+			return
 		}
+		if flooding {
+			p.RSSMaxMB, p.RSSMeanMB, p.RSSSamples = rss.finish()
+		} else {
+			p.RSSPacedMaxMB, _, _ = rss.finish()
+		}
+		rss = nil
 	}
 	defer finishRSS()
 	gens := brands(opt.Base)
 
-	// Phase 1: flood. Everything is published as fast as JetStream takes
+	// Phase 1: paced at the target rate, for latency and memory under a
+	// steady load (before any backlog has inflated the heap).
+	lat, err := pacedLatency(ctx, opt, st, b, rp, 0, gens)
+	p.Latency = lat
+	if err != nil {
+		return p, err
+	}
+	paced := uint64(lat.Published)
+	if rss != nil {
+		finishRSS()
+		rss = sampleRSS(rp.pid, 250*time.Millisecond)
+	}
+	flooding = true
+
+	// Phase 2: flood. Everything is published as fast as JetStream takes
 	// it; the pipeline drains the backlog at its own pace.
 	opt.Log.Info("bench: pipeline flood", "count", opt.Count)
+	cpu0, _ := readCPU(rp.pid)
 	t0 := time.Now()
 	pubDone := make(chan error, 1)
 	var pubEl time.Duration
@@ -335,21 +356,20 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 		pubEl = time.Since(t0)
 		pubDone <- err
 	}()
-	if err := waitStored(ctx, st, uint64(opt.Count), rp, pubDone); err != nil {
+	if err := waitStored(ctx, st, paced+uint64(opt.Count), rp, pubDone); err != nil {
 		return p, err
 	}
 	el := time.Since(t0)
+	if cpu1, err := readCPU(rp.pid); err == nil {
+		p.MachineBusy = cpu1.busyShare(cpu0)
+		if rp.pid != 0 {
+			p.ProcCPUus = float64(cpu1.proc-cpu0.proc) / clockTicks * 1e6 / float64(opt.Count)
+		}
+	}
 	p.Seconds = el.Seconds()
 	p.PerSec = float64(opt.Count) / el.Seconds()
 	if pubEl > 0 {
 		p.PublishPS = float64(opt.Count) / pubEl.Seconds()
-	}
-
-	// Phase 2: paced, for latency.
-	lat, err := pacedLatency(ctx, opt, st, b, rp, uint64(opt.Count), gens)
-	p.Latency = lat
-	if err != nil {
-		return p, err
 	}
 	finishRSS()
 	if err := stop(); err != nil {

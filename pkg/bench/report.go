@@ -48,8 +48,14 @@ func (r *Result) WriteTable(w io.Writer) error {
 		if p.RSSNA != "" {
 			row("pipeline resident memory", "n/a", p.RSSNA, "")
 		} else {
-			row(fmt.Sprintf("veille run resident memory, max (%d samples)", p.RSSSamples), fmt.Sprintf("%.0f MB", p.RSSMaxMB), fmt.Sprintf("%d MB target", TargetRSSMB), pct(p.RSSMaxMB/TargetRSSMB))
-			row("  mean", fmt.Sprintf("%.0f MB", p.RSSMeanMB), "", "")
+			row(fmt.Sprintf("veille run resident memory, paced %s/s (max)", thousands(l.Rate)), fmt.Sprintf("%.0f MB", p.RSSPacedMaxMB), fmt.Sprintf("%d MB target", TargetRSSMB), pct(p.RSSPacedMaxMB/TargetRSSMB))
+			row("  during the flood backlog: max / mean", fmt.Sprintf("%.0f / %.0f MB", p.RSSMaxMB, p.RSSMeanMB), "", "")
+		}
+		busy := fmt.Sprintf("machine CPUs %.0f%% busy", 100*p.MachineBusy)
+		if p.ProcCPUus > 0 {
+			row("  flood: pipeline process CPU per mention", fmt.Sprintf("%.0f µs", p.ProcCPUus), busy, "")
+		} else {
+			row("  flood: machine CPU", "", busy, "")
 		}
 		dup := "exactly once"
 		if p.Distinct != p.Stored {

@@ -1,0 +1,48 @@
+package scaleout
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/veille-oss/veille/pkg/bench"
+	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/service"
+	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/services/enricher/enricher"
+	"github.com/veille-oss/veille/services/sink/sink"
+)
+
+// BenchmarkPipeline runs the end-to-end pipeline in this process (so
+// -cpuprofile sees enricher, sink and NATS together) and reports mentions/s.
+func BenchmarkPipeline(b *testing.B) {
+	cfg := testenv.Config(b)
+	cfg.Sink.FlushInterval = time.Second
+	for b.Loop() {
+		res, err := bench.Run(context.Background(), bench.Options{
+			Count: envInt("BENCH_COUNT", 50000), Duration: time.Duration(envInt("BENCH_SECONDS", 3)) * time.Second, Rate: float64(envInt("BENCH_RATE", 5000)),
+			ClickHouse: cfg.ClickHouse, Base: cfg, Log: testenv.Discard(),
+			Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run},
+			Skip:     []string{"ceilings", "crawl", "enrich"},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(res.Pipeline.PerSec, "mentions/s")
+		b.ReportMetric(res.Pipeline.Latency.P99ms, "p99-ms")
+		if os.Getenv("BENCH_TABLE") != "" {
+			_ = res.WriteTable(os.Stderr)
+		}
+	}
+}
+
+var _ = mention.KindWeb
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
