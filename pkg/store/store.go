@@ -50,9 +50,13 @@ func Open(ctx context.Context, cfg config.ClickHouse, log *slog.Logger) (*Store,
 		log = slog.Default()
 	}
 	opts := &clickhouse.Options{
-		Protocol:     clickhouse.Native,
-		Addr:         cfg.Addr,
-		Auth:         clickhouse.Auth{Database: "default", Username: cfg.User, Password: cfg.Password.Reveal()},
+		Protocol: clickhouse.Native,
+		Addr:     cfg.Addr,
+		// "system": every user may use it (ClickHouse always allows it), unlike
+		// "default", which users limited by allow_databases (veille_writer,
+		// veille_analyst in deploy/clickhouse/users.xml) are refused; and the
+		// veille database may not exist yet. Every query names its database.
+		Auth:         clickhouse.Auth{Database: "system", Username: cfg.User, Password: cfg.Password.Reveal()},
 		DialTimeout:  cfg.DialTimeout,
 		Compression:  &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
 		MaxOpenConns: 8,
