@@ -1,0 +1,165 @@
+package scaleout
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/veille-oss/veille/pkg/collect"
+	"github.com/veille-oss/veille/pkg/config"
+	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/services/crawler/crawler"
+)
+
+// multiHostWeb answers as an HTTP proxy for hosts h0.test ... h<n-1>.test:
+// each has a home page linking to its articles and to the other hosts, and
+// articles about Duval. It counts requests per (crawler instance, host); the
+// instance is the first token of the User-Agent.
+type multiHostWeb struct {
+	hosts []string
+	mu    sync.Mutex
+	reqs  map[string]map[string]int // instance -> host -> requests
+}
+
+func (w *multiHostWeb) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	host := strings.ToLower(r.URL.Hostname())
+	if host == "" {
+		host = strings.ToLower(r.Host)
+	}
+	inst, _, _ := strings.Cut(r.UserAgent(), "/")
+	w.mu.Lock()
+	if w.reqs[inst] == nil {
+		w.reqs[inst] = map[string]int{}
+	}
+	w.reqs[inst][host]++
+	w.mu.Unlock()
+	if !slices.Contains(w.hosts, host) {
+		http.Error(rw, "unknown host", http.StatusBadGateway)
+		return
+	}
+	switch p := r.URL.Path; {
+	case p == "/robots.txt":
+		fmt.Fprint(rw, "User-agent: *\nAllow: /\n")
+	case p == "/":
+		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(rw, `<html><head><title>%s</title></head><body><h1>%s</h1>`, host, host)
+		for i := range 3 {
+			fmt.Fprintf(rw, `<a href="/a/%d">article %d</a> `, i, i)
+		}
+		for _, o := range w.hosts {
+			fmt.Fprintf(rw, `<a href="http://%s/">%s</a> `, o, o)
+		}
+		fmt.Fprint(rw, `</body></html>`)
+	case strings.HasPrefix(p, "/a/"):
+		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(rw, `<html lang="fr"><head><title>Duval sur %s %s</title></head><body><article><h1>Duval sur %s</h1>
+<time datetime="2025-03-14T10:59:00+01:00">14 mars 2025</time>
+<p>Les yaourts Duval sont franchement bons, mais la livraison de la Laiterie Duval arrive toujours en retard et le service client ne répond jamais. Article %s publié sur %s, avec assez de texte pour être un article.</p>
+</article><a href="/">accueil</a></body></html>`, host, p, host, p, host)
+	default:
+		http.NotFound(rw, r)
+	}
+}
+
+// TestCrawlerShardsByHost runs two crawlers, crawler.shard 0/2 and 1/2, over
+// one source spanning eight hosts: no host is ever requested by both (pages,
+// robots.txt, sitemaps), every host is crawled by the shard that owns it,
+// and each shard crawled some.
+func TestCrawlerShardsByHost(t *testing.T) {
+	no := false
+	for _, tc := range []struct {
+		name    string
+		sitemap *bool
+	}{{"links only", &no}, {"with sitemaps (default)", nil}} {
+		t.Run(tc.name, func(t *testing.T) { testCrawlerShards(t, tc.sitemap) })
+	}
+}
+
+func testCrawlerShards(t *testing.T, sitemap *bool) {
+	web := &multiHostWeb{reqs: map[string]map[string]int{}}
+	for i := range 8 {
+		web.hosts = append(web.hosts, fmt.Sprintf("h%d.test", i))
+	}
+	proxy := httptest.NewServer(web)
+	defer proxy.Close()
+
+	cfg := testenv.Config(t)
+	srvBus := testenv.Bus(t, cfg)
+	url := srvBus.Server().ClientURL()
+	cfg.Brands = []config.Brand{{Name: "Duval", Aliases: []string{"Laiterie Duval"}}}
+	cfg.Crawler.Proxy = proxy.URL
+	cfg.Crawler.RatePerHost = 0 // politeness off: a test, our own site
+	cfg.Crawler.MaxDepth = 2
+	var seeds []string
+	for _, h := range web.hosts {
+		seeds = append(seeds, "http://"+h+"/")
+	}
+	src := config.Source{Kind: mention.KindWeb, Name: "multi", Seeds: seeds, AllowPrivate: true, Sitemap: sitemap}
+	cfg.Sources = []config.Source{src}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	collectors := make([]*collect.Collector, 2)
+	stats := make([]crawler.Stats, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		c := *cfg
+		c.Crawler.Shard = fmt.Sprintf("%d/2", i)
+		c.Crawler.UserAgent = fmt.Sprintf("shard%d/0.1", i)
+		env := instanceEnv(ctx, t, &c, url, fmt.Sprintf("crawler-%d", i))
+		col, err := collect.New(ctx, env, mention.KindWeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer col.Close()
+		collectors[i] = col
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := crawler.Pass(ctx, col, src)
+			if err != nil {
+				t.Errorf("shard %d: %v", i, err)
+			}
+			stats[i] = st
+		}()
+	}
+	wg.Wait()
+
+	web.mu.Lock()
+	defer web.mu.Unlock()
+	for i := range 2 {
+		t.Logf("shard %d/2: requests per host %v; fetched %d, published %d", i, web.reqs[fmt.Sprintf("shard%d", i)], stats[i].Fetched, stats[i].Published)
+	}
+	crawledBy := map[string][]int{}
+	for i := range 2 {
+		reqs := web.reqs[fmt.Sprintf("shard%d", i)]
+		if len(reqs) == 0 {
+			t.Errorf("shard %d/2 fetched nothing", i)
+		}
+		for h := range reqs {
+			crawledBy[h] = append(crawledBy[h], i)
+			if !collectors[i].OwnsHost(h) {
+				t.Errorf("shard %d/2 requested %s, which it does not own", i, h)
+			}
+		}
+	}
+	for _, h := range web.hosts {
+		switch by := crawledBy[h]; len(by) {
+		case 0:
+			t.Errorf("%s was crawled by no shard", h)
+		case 1:
+		default:
+			t.Errorf("%s was requested by shards %v: hosts must be fetched by one shard only", h, by)
+		}
+	}
+	if stats[0].Published+stats[1].Published == 0 {
+		t.Error("no mention published: the site's articles about Duval were not crawled")
+	}
+}
