@@ -56,12 +56,12 @@ ANY LEFT JOIN
         authority AS a_authority, engagement AS a_engagement, activity AS a_activity, 1 AS a_found
     FROM %[1]s.authors FINAL
 ) USING author_key
-ORDER BY flagged DESC, score DESC, mentions DESC, author_key
+ORDER BY score DESC, mentions DESC, author_key
 LIMIT ?`
 
-// TopInfluencers lists the authors who spoke of brand in [from, to), the
-// flagged influencers first, then by influence score, with their sentiment
-// towards the brand.
+// TopInfluencers lists the authors who spoke of brand in [from, to) by
+// influence score (latest), with their sentiment towards the brand and
+// whether they were flagged as influencers on any of those mentions.
 func TopInfluencers(ctx context.Context, conn driver.Conn, db, brand string, from, to time.Time, limit int) ([]TopInfluencer, error) {
 	if strings.TrimSpace(brand) == "" {
 		return nil, fmt.Errorf("%w: brand must not be empty", ErrQuery)

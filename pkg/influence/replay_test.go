@@ -3,6 +3,7 @@ package influence_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/veille-oss/veille/pkg/mention"
@@ -155,7 +156,9 @@ func demoReplay() *replay {
 		ti := (i * 7) % 24
 		brand := rp.pick("Duval", "Duval", "Duval", "Blanchard")
 		at := day(float64(ti)*1.2 + 0.3 + float64(i%5)*0.01)
-		f := func(m *mention.Mention) { m.OutLinks = []string{"http://monquotidien.test/conso/rappel-yaourts-duval.html"} }
+		f := func(m *mention.Mention) {
+			m.OutLinks = []string{"http://monquotidien.test/conso/rappel-yaourts-duval.html"}
+		}
 		if ti%2 == 0 {
 			thread := fmt.Sprintf("http://forum-conso.test/phpbb/viewtopic.php?t=%d", 100+ti)
 			rp.add(mention.KindForum, "forum-conso-phpbb", thread, fmt.Sprintf("p%d", 2000+i), thread, 7+i, mention.Author{Name: name, PostCount: posts}, brand, rp.pick("neg", "neu", "pos"), at,
@@ -184,7 +187,9 @@ func demoReplay() *replay {
 		brand := []string{"Duval", "Duval", "Blanchard", "Voltéo", "Duval", "Duval", "Voltéo", "Duval", "Blanchard", "Duval"}[i]
 		url := fmt.Sprintf("http://monquotidien.test/conso/article-%d.html", i)
 		rp.add(mention.KindRSS, "monquotidien-rss", url, "", "", 0, mention.Author{}, brand, rp.pick("neg", "neu"), day(float64(i)*3+0.5),
-			func(m *mention.Mention) { m.OutLinks = append([]string{"http://forum-conso.test/phpbb/"}, newsLinks...) })
+			func(m *mention.Mention) {
+				m.OutLinks = append([]string{"http://forum-conso.test/phpbb/"}, newsLinks...)
+			})
 	}
 
 	// Two small thematic blogs (their authors own them) and six personal
@@ -208,6 +213,8 @@ func demoReplay() *replay {
 				m.OutLinks = []string{"http://blog-camille.test/yaourts-duval-je-ne-recommande-plus/", "http://monquotidien.test/"}
 			})
 	}
+	// The pipeline sees the web roughly in time order.
+	sort.SliceStable(rp.ms, func(i, j int) bool { return rp.ms[i].CollectedAt.Before(rp.ms[j].CollectedAt) })
 	return rp
 }
 

@@ -43,7 +43,7 @@ const (
 const (
 	nShards        = 64
 	maxAnchors     = 1 << 18 // anchors remembered to credit quotes
-	flushWorkers   = 4
+	flushWorkers   = 8
 	maxFlushRetry  = 16
 	loadTimeoutMin = 30 * time.Second
 )
