@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/veille-oss/veille/deploy/demo"
+	"github.com/veille-oss/veille/pkg/alert/deliver"
 	"github.com/veille-oss/veille/pkg/bus"
 	"github.com/veille-oss/veille/pkg/config"
 	"github.com/veille-oss/veille/pkg/obs"
@@ -287,7 +288,7 @@ func summarize(ctx context.Context, b *bus.Bus, cfg *config.Config, start time.T
 			sum.Stored.ByBrandKind[brand][kind]++
 		}
 	}
-	if err := alertSummary(ctx, st, start, sum); err != nil && !errors.Is(err, context.Canceled) {
+	if err := alertSummary(ctx, b, sum); err != nil && !errors.Is(err, context.Canceled) {
 		log.Info("no alert summary", "err", err)
 	}
 	return sum, nil
@@ -325,31 +326,47 @@ func publishedKinds(ctx context.Context, b *bus.Bus) (map[string]map[string]bool
 	}
 }
 
-func alertSummary(ctx context.Context, st *store.Store, start time.Time, sum *Summary) error {
-	rows, err := st.Conn.Query(ctx, fmt.Sprintf(`SELECT brand, rule, max(severity), uniqExact(incident_id), countIf(event = 'escalated')
-		FROM %s.alerts WHERE opened_at >= toDateTime(%d) GROUP BY brand, rule`, st.DB, start.Unix()-1))
+func alertSummary(ctx context.Context, b *bus.Bus, sum *Summary) error {
+	// The event history is the ALERTS stream (alerts.<brand>); veille.alerts
+	// keeps each incident's latest state.
+	cons, err := b.JS.OrderedConsumer(ctx, bus.StreamAlerts, jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	type inc struct {
-		Rule        string `json:"rule"`
-		MaxSeverity uint8  `json:"max_severity"`
-		Incidents   uint64 `json:"incidents"`
-		Escalations uint64 `json:"escalations"`
+		ID          string         `json:"id"`
+		Rule        string         `json:"rule"`
+		MaxSeverity int            `json:"max_severity"`
+		Events      map[string]int `json:"events"`
 	}
-	by := map[string][]inc{}
-	total := uint64(0)
-	for rows.Next() {
-		var brand string
-		var i inc
-		if err := rows.Scan(&brand, &i.Rule, &i.MaxSeverity, &i.Incidents, &i.Escalations); err != nil {
+	by := map[string][]*inc{}
+	index := map[string]*inc{}
+	for {
+		batch, err := cons.FetchNoWait(500)
+		if err != nil {
 			return err
 		}
-		by[brand] = append(by[brand], i)
-		total += i.Incidents
+		n := 0
+		for msg := range batch.Messages() {
+			n++
+			var p deliver.Payload
+			if json.Unmarshal(msg.Data(), &p) != nil {
+				continue
+			}
+			i := index[p.Incident.ID]
+			if i == nil {
+				i = &inc{ID: p.Incident.ID, Rule: p.Incident.Cause, Events: map[string]int{}}
+				index[p.Incident.ID] = i
+				by[p.Incident.Brand] = append(by[p.Incident.Brand], i)
+			}
+			i.Events[string(p.Event)]++
+			i.MaxSeverity = max(i.MaxSeverity, p.Incident.Severity)
+		}
+		if n == 0 {
+			break
+		}
 	}
-	sum.Alerts["incidents"] = total
+	sum.Alerts["incidents"] = len(index)
 	sum.Alerts["by_brand"] = by
 	return nil
 }

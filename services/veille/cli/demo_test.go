@@ -49,6 +49,23 @@ log: {level: warn}
 	if sum.Stored.ByKind["forum"] == 0 || sum.Stored.ByBrand["Duval"] <= sum.Stored.ByBrand["Blanchard"] {
 		t.Errorf("storyline not visible: %+v", sum.Stored)
 	}
+	// The bad buzz opens one incident, for Duval only.
+	by, _ := json.Marshal(sum.Alerts["by_brand"])
+	var incidents map[string][]struct {
+		ID     string         `json:"id"`
+		Events map[string]int `json:"events"`
+	}
+	if err := json.Unmarshal(by, &incidents); err != nil {
+		t.Fatal(err)
+	}
+	if len(incidents["Duval"]) != 1 || incidents["Duval"][0].Events["opened"] != 1 {
+		t.Errorf("want one Duval incident, got %s", by)
+	}
+	for brand := range incidents {
+		if brand != "Duval" {
+			t.Errorf("calm brand %s raised an alert: %s", brand, by)
+		}
+	}
 	if sum.Enriched < sum.Stored.Total || sum.DeadLetter != 0 {
 		t.Errorf("enriched %d, stored %d, dead letters %d", sum.Enriched, sum.Stored.Total, sum.DeadLetter)
 	}
