@@ -8,6 +8,7 @@ require (
 	github.com/veille-oss/veille/services/crawler v0.0.0-00010101000000-000000000000
 	github.com/veille-oss/veille/services/enricher v0.0.0
 	github.com/veille-oss/veille/services/sink v0.0.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -49,7 +50,6 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
 replace (
