@@ -162,6 +162,8 @@ type Result struct {
 	CrawlPages    int       `json:"crawl_pages,omitempty"`
 	AlertNA       string    `json:"alert_na,omitempty"`
 	Ratios        Ratios    `json:"ratios"`
+	// ScratchDB is the ClickHouse database the run used and dropped.
+	ScratchDB string `json:"scratch_db"`
 }
 
 // Ratios compare the pipeline with the ceilings (0 when not measured).
@@ -182,6 +184,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 
 	scratch := opt.ClickHouse
 	scratch.Database = fmt.Sprintf("veille_bench_%d_%d", time.Now().Unix()%1_000_000, rand.IntN(10000))
+	res.ScratchDB = scratch.Database
 	st, err := store.Open(ctx, scratch, opt.Log)
 	if err != nil {
 		return nil, fmt.Errorf("%w: clickhouse: %v", ErrBench, err)
