@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"eval":    {"score a labelled TSV file (label<TAB>text): accuracy, macro-F1, confusion matrix", cmdEval},
 		"bench":   {"end-to-end and per-stage benchmarks with the machine's raw ceilings", cmdBench},
 		"passwd":  {"print a bcrypt hash for a console password read from stdin", cmdPasswd},
+		"report":  {"write a brand report (HTML or PDF) for a period", cmdReport},
 		"health":  {"check a service's /healthz or /readyz endpoint (exit 0 when healthy)", cmdHealth},
 		"version": {"print the version", func(_ context.Context, _ []string, s stdio) int { fmt.Fprintln(s.out, "veille "+Version); return 0 }},
 	}

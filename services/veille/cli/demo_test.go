@@ -2,13 +2,16 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/veille-oss/veille/deploy/demo"
+	"github.com/veille-oss/veille/pkg/influence"
 	"github.com/veille-oss/veille/pkg/testenv"
 )
 
@@ -16,7 +19,7 @@ import (
 // summary: web and rss mentions stored for every demo brand, the forum too.
 func TestDemoSummary(t *testing.T) {
 	cfg := testenv.Config(t)
-	testenv.Store(t, cfg) // fresh database, dropped at the end
+	st := testenv.Store(t, cfg) // fresh database, dropped at the end
 	extra := fmt.Sprintf(`
 data_dir: %s
 nats: {embedded: {listen: "127.0.0.1:0"}}
@@ -65,6 +68,30 @@ log: {level: warn}
 		if brand != "Duval" {
 			t.Errorf("calm brand %s raised an alert: %s", brand, by)
 		}
+	}
+	// The designed influencers rank at the top for their brands, and their
+	// mentions carry is_influencer.
+	ctx := context.Background()
+	for brand, who := range map[string]string{"Duval": "Camille Roux", "Blanchard": "Camille Roux"} {
+		top, err := influence.TopInfluencers(ctx, st.Conn, st.DB, brand, time.Now().Add(-90*24*time.Hour), time.Now().Add(time.Hour), 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, x := range top {
+			names = append(names, fmt.Sprintf("%s(%.0f,%v)", x.Name, x.Score, x.Flagged))
+		}
+		t.Logf("top influencers for %s: %v", brand, names)
+		if len(top) == 0 || top[0].Name != who || !top[0].Flagged {
+			t.Errorf("top influencer for %s: want %s flagged, got %v", brand, who, names)
+		}
+	}
+	var flagged, total uint64
+	if err := st.Conn.QueryRow(ctx, "SELECT countIf(is_influencer = 1), count() FROM "+st.DB+".mentions FINAL WHERE author_name = 'Camille Roux' AND brand = 'Duval'").Scan(&flagged, &total); err != nil {
+		t.Fatal(err)
+	}
+	if total == 0 || flagged*2 < total {
+		t.Errorf("Camille Roux's Duval mentions flagged as influencer: %d of %d", flagged, total)
 	}
 	if sum.Enriched < sum.Stored.Total || sum.DeadLetter != 0 {
 		t.Errorf("enriched %d, stored %d, dead letters %d", sum.Enriched, sum.Stored.Total, sum.DeadLetter)

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/veille-oss/veille/pkg/report"
+	"github.com/veille-oss/veille/pkg/store"
+)
+
+// cmdReport writes one brand report, as HTML or PDF by the file's extension.
+func cmdReport(ctx context.Context, args []string, s stdio) int {
+	fs := flags("report", "--brand X [--period 7d] --out FILE.(html|pdf)", s)
+	cfgPath := fs.String("config", "", "YAML configuration (clickhouse.* keys are used)")
+	brand := fs.String("brand", "", "brand name, as configured")
+	period := fs.String("period", "7d", "period ending now: 24h, 1d, 7d, 30d…")
+	out := fs.String("out", "", "output file; .pdf prints with headless Chromium, .html otherwise")
+	lang := fs.String("lang", "fr", "fr or en")
+	end := fs.String("end", "", "end of the period (RFC 3339), default now")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *brand == "" || *out == "" {
+		fmt.Fprintln(s.err, "veille report: --brand and --out are required")
+		fs.Usage()
+		return 2
+	}
+	cfg, ok := loadConfig(*cfgPath, s)
+	if !ok {
+		return 2
+	}
+	p, err := report.ParsePeriod(*period)
+	if err != nil {
+		fmt.Fprintln(s.err, "veille report: --period:", err)
+		return 2
+	}
+	format, err := report.FormatFromPath(*out)
+	if err != nil {
+		fmt.Fprintln(s.err, "veille report: --out:", err)
+		return 2
+	}
+	opt := report.Options{Brand: *brand, Period: p, Lang: *lang, Format: format}
+	if *end != "" {
+		if opt.End, err = time.Parse(time.RFC3339, *end); err != nil {
+			fmt.Fprintln(s.err, "veille report: --end:", err)
+			return 2
+		}
+	}
+	st, err := store.Open(ctx, cfg.ClickHouse, nil)
+	if err != nil {
+		fmt.Fprintln(s.err, "veille report:", err)
+		return 1
+	}
+	defer st.Close()
+	tmp := *out + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		fmt.Fprintln(s.err, "veille report:", err)
+		return 1
+	}
+	err = report.Generate(ctx, st.Conn, st.DB, opt, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, *out)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		fmt.Fprintln(s.err, "veille report:", err)
+		return 1
+	}
+	fmt.Fprintf(s.out, "wrote %s (%s, %s, %s)\n", *out, *brand, *period, format)
+	return 0
+}
