@@ -316,4 +316,3 @@ func TestSlug(t *testing.T) {
 		}
 	}
 }
-
