@@ -36,6 +36,8 @@ type Config struct {
 	Influence  yaml.Node  `yaml:"influence"`
 	// Alerting is decoded by the alerter (pkg/alert), which validates it.
 	Alerting yaml.Node `yaml:"alerting"`
+	// Reports configures scheduled brand reports (pkg/report.ScheduleConfig).
+	Reports yaml.Node `yaml:"reports"`
 	Brands   []Brand   `yaml:"brands"`
 	Sources  []Source  `yaml:"sources"`
 }

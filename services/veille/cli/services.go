@@ -21,5 +21,6 @@ func Services() map[string]service.Func {
 		"sink":     sink.Run,
 		"alerter":  alerter.Run,
 		"console":  console.Run,
+		"reports":  reportsService,
 	}
 }
