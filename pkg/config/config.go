@@ -38,8 +38,8 @@ type Config struct {
 	Alerting yaml.Node `yaml:"alerting"`
 	// Reports configures scheduled brand reports (pkg/report.ScheduleConfig).
 	Reports yaml.Node `yaml:"reports"`
-	Brands   []Brand   `yaml:"brands"`
-	Sources  []Source  `yaml:"sources"`
+	Brands  []Brand   `yaml:"brands"`
+	Sources []Source  `yaml:"sources"`
 }
 
 // Log configures log/slog output.
