@@ -99,7 +99,19 @@ type anchorIndex struct {
 	m    map[uint64]string
 	ring []uint64
 	next int
+	// waiting holds quotes of anchors not seen yet (concurrent workers do
+	// not observe a thread in order); they are credited when the quoted
+	// post arrives. Bounded by maxWaiting.
+	waiting map[uint64][]waitingQuote
 }
+
+// waitingQuote is a quote event whose target is not known yet.
+type waitingQuote struct {
+	ev     event
+	quoter string
+}
+
+const maxWaiting = 1 << 16
 
 // Tracker keeps author signals and scores in memory and writes them behind
 // to a KV bucket. Safe for concurrent use; several trackers (processes) may
@@ -142,6 +154,7 @@ func NewTracker(ctx context.Context, kv jetstream.KeyValue, cfg Config, log *slo
 		t.shards[i].authors = map[string]*author{}
 	}
 	t.anchors.m = map[uint64]string{}
+	t.anchors.waiting = map[uint64][]waitingQuote{}
 	t.anchors.ring = make([]uint64, 0, 1024)
 	empty := map[string]float64{}
 	t.cutoffs.Store(&empty)
@@ -266,15 +279,20 @@ func (t *Tracker) Observe(ctx context.Context, m *mention.Mention) (Result, erro
 		thread = m.URL
 	}
 	if m.QuotedRef != "" {
-		if q := t.quotedKey(m, thread, host); q != "" && q != key {
-			t.apply(q, &event{Kind: evQuote, ID: h64(m.ID) ^ 0x9e3779b97f4a7c15, Hash: h64(m.ContentHash), At: at}, "")
+		qev := event{Kind: evQuote, ID: h64(m.ID) ^ 0x9e3779b97f4a7c15, Hash: h64(m.ContentHash), At: at}
+		if q := t.quotedKey(m, thread, host, key, &qev); q != "" && q != key {
+			t.apply(q, &qev, "")
 		}
 	}
 	if key == "" {
 		return Result{}, nil
 	}
 	if m.Anchor != "" {
-		t.rememberAnchor(thread, m.Anchor, key)
+		for _, w := range t.rememberAnchor(thread, m.Anchor, key) {
+			if w.quoter != key {
+				t.apply(key, &w.ev, "")
+			}
+		}
 	}
 	ev := event{
 		Kind: evMention, ID: h64(m.ID), Hash: h64(m.ContentHash), Post: h64(m.URL + "#" + m.Anchor), At: at,
@@ -394,11 +412,15 @@ func (t *Tracker) addLinks(src string, links []string) {
 	t.graph.mu.Unlock()
 }
 
-func (t *Tracker) rememberAnchor(thread, anchor, key string) {
+// rememberAnchor indexes a post's author and returns the quotes that were
+// waiting for it.
+func (t *Tracker) rememberAnchor(thread, anchor, key string) []waitingQuote {
 	h := h64(thread + "#" + strings.TrimPrefix(anchor, "#"))
 	ix := &t.anchors
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	waiting := ix.waiting[h]
+	delete(ix.waiting, h)
 	if _, ok := ix.m[h]; !ok {
 		if len(ix.ring) < maxAnchors {
 			ix.ring = append(ix.ring, h)
@@ -409,18 +431,25 @@ func (t *Tracker) rememberAnchor(thread, anchor, key string) {
 		}
 	}
 	ix.m[h] = key
+	return waiting
 }
 
 // quotedKey finds who a forum post quotes: the author of the quoted anchor
-// when that post was seen, else the quoted name on this site.
-func (t *Tracker) quotedKey(m *mention.Mention, thread, host string) string {
+// when that post was seen, else the quoted name on this site. A quote of
+// an anchor not seen yet waits for it (returns "").
+func (t *Tracker) quotedKey(m *mention.Mention, thread, host, quoter string, ev *event) string {
 	ref := strings.TrimPrefix(strings.TrimSpace(m.QuotedRef), "#")
 	if ref == "" {
 		return ""
 	}
-	t.anchors.mu.Lock()
-	k, ok := t.anchors.m[h64(thread+"#"+ref)]
-	t.anchors.mu.Unlock()
+	h := h64(thread + "#" + ref)
+	ix := &t.anchors
+	ix.mu.Lock()
+	k, ok := ix.m[h]
+	if !ok && anchorLike(ref) && len(ix.waiting) < maxWaiting {
+		ix.waiting[h] = append(ix.waiting[h], waitingQuote{ev: *ev, quoter: quoter})
+	}
+	ix.mu.Unlock()
 	if ok {
 		return k
 	}

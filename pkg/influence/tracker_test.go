@@ -359,3 +359,48 @@ func TestObserveInput(t *testing.T) {
 		t.Fatalf("bad config: %v", err)
 	}
 }
+
+// TestConcurrentObserveWithBackgroundFlush: the enricher's workers call
+// Observe concurrently while the loop flushes and recomputes; what reaches
+// KV is what one sequential pass computes.
+func TestConcurrentObserveWithBackgroundFlush(t *testing.T) {
+	rp := demoReplay()
+	cfg := testConfig()
+	cfg.FlushInterval, cfg.RecomputeInterval = 15*time.Millisecond, 20*time.Millisecond
+	kv := bucket(t)
+	ctx := context.Background()
+	tr, err := influence.NewTracker(ctx, kv, cfg, testenv.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(rp.ms); i += 4 {
+				if _, err := tr.Observe(ctx, rp.ms[i]); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%50 == 0 {
+					time.Sleep(2 * time.Millisecond) // let flushes interleave
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := tr.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := rowsByKey(newTracker(t, kv, testConfig()).Rows())
+	single := newTracker(t, bucket(t), testConfig())
+	observeAll(t, single, rp.ms)
+	single.Recompute()
+	for _, w := range single.Rows() {
+		g := got[w.AuthorKey]
+		if g.Mentions != w.Mentions || g.Likes != w.Likes || g.Replies != w.Replies || g.Quotes != w.Quotes || g.InlinkDomains != w.InlinkDomains {
+			t.Fatalf("%s concurrent:\n got %+v\nwant %+v", w.AuthorKey, g, w)
+		}
+	}
+}
