@@ -49,6 +49,13 @@ func TestPipelineEnrichesEveryColumn(t *testing.T) {
 	if neg < n/5 || pos < n/5 || fr < n*6/10 || en < n/10 {
 		t.Fatalf("implausible enrichment: neg %d pos %d fr %d en %d of %d", neg, pos, fr, en, n)
 	}
+	var noAuthorKey, scored uint64
+	if err := st.Conn.QueryRow(context.Background(), fmt.Sprintf("SELECT countIf(author_key = ''), countIf(influence_score > 0) FROM %s.mentions FINAL", st.DB)).Scan(&noAuthorKey, &scored); err != nil {
+		t.Fatal(err)
+	}
+	if noAuthorKey > 0 || scored < n/2 {
+		t.Fatalf("influence: %d mentions without author key, %d of %d with a score", noAuthorKey, scored, n)
+	}
 	var withEvidence uint64
 	if err := st.Conn.QueryRow(context.Background(), fmt.Sprintf("SELECT countIf(length(sentiment_evidence) > 0) FROM %s.mentions FINAL WHERE sentiment_label != 'neu'", st.DB)).Scan(&withEvidence); err != nil {
 		t.Fatal(err)
