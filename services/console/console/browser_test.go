@@ -84,12 +84,12 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	sctx, cancel := step(ctx)
 	defer cancel()
-	img, err := chromedp.Run(sctx, chromedp.FullScreenshot(80))
+	img, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
 	}
-	if err := os.WriteFile(filepath.Join(artifacts(t), name+".jpg"), img, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(artifacts(t), name+".png"), img, 0o644); err != nil {
 		t.Error(err)
 	}
 }
@@ -230,7 +230,7 @@ func TestBrowser(t *testing.T) {
 		)
 		overflow := eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`)
 		shot(t, ctx, "dashboard-phone")
-		do(t, ctx, "desktop", chromedp.ResetViewport())
+		do(t, ctx, "desktop", chromedp.EmulateViewport(1280, 1000))
 		if overflow {
 			t.Fatal("the dashboard scrolls sideways on a 390px-wide phone")
 		}
