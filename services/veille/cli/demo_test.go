@@ -32,6 +32,7 @@ log: {level: warn}
 	if err := os.WriteFile(path, append(append([]byte{}, demo.Config...), extra...), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
 	var out, errb bytes.Buffer
 	code := Main([]string{"demo", "--config", path, "--for", "25s", "--speed", "3"}, nil, &out, &errb)
 	if code != 0 {
@@ -72,7 +73,7 @@ log: {level: warn}
 	// The designed influencers rank at the top for their brands, and their
 	// mentions carry is_influencer.
 	ctx := context.Background()
-	for brand, who := range map[string]string{"Duval": "Camille Roux", "Blanchard": "Camille Roux"} {
+	for _, brand := range []string{"Duval", "Blanchard"} {
 		top, err := influence.TopInfluencers(ctx, st.Conn, st.DB, brand, time.Now().Add(-90*24*time.Hour), time.Now().Add(time.Hour), 5)
 		if err != nil {
 			t.Fatal(err)
@@ -82,21 +83,34 @@ log: {level: warn}
 			names = append(names, fmt.Sprintf("%s(%.0f,%v)", x.Name, x.Score, x.Flagged))
 		}
 		t.Logf("top influencers for %s: %v", brand, names)
-		if len(top) == 0 || top[0].Name != who || !top[0].Flagged {
-			t.Errorf("top influencer for %s: want %s flagged, got %v", brand, who, names)
+		// The designed influencers: Camille Roux (the much-linked blogger) and
+		// Titou75 (the prolific forum member), in either order.
+		if len(top) < 2 || !designed[top[0].Name] || !designed[top[1].Name] || top[0].Name == top[1].Name {
+			t.Errorf("top influencers for %s: want Camille Roux and Titou75 first, got %v", brand, names)
+		} else if brand == "Duval" && (!top[0].Flagged || !top[1].Flagged) {
+			t.Errorf("designed influencers not flagged for Duval: %v", names)
 		}
 	}
-	var flagged, total uint64
-	if err := st.Conn.QueryRow(ctx, "SELECT countIf(is_influencer = 1), count() FROM "+st.DB+".mentions FINAL WHERE author_name = 'Camille Roux' AND brand = 'Duval'").Scan(&flagged, &total); err != nil {
-		t.Fatal(err)
-	}
-	if total == 0 || flagged*2 < total {
-		t.Errorf("Camille Roux's Duval mentions flagged as influencer: %d of %d", flagged, total)
+	// Scores are computed as mentions stream: what the designed influencers
+	// write once the crawl has seen their reach (the bad-buzz posts and
+	// comments, published during the run) carries the flag.
+	for who := range designed {
+		var flagged, total uint64
+		q := "SELECT countIf(is_influencer = 1), count() FROM " + st.DB + ".mentions FINAL WHERE author_name = ? AND brand = 'Duval' AND published_at >= toDateTime(?)"
+		if err := st.Conn.QueryRow(ctx, q, who, start.Unix()).Scan(&flagged, &total); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d of %d storyline Duval mentions flagged", who, flagged, total)
+		if total == 0 || flagged < total*8/10 {
+			t.Errorf("%s's storyline Duval mentions flagged as influencer: %d of %d", who, flagged, total)
+		}
 	}
 	if sum.Enriched < sum.Stored.Total || sum.DeadLetter != 0 {
 		t.Errorf("enriched %d, stored %d, dead letters %d", sum.Enriched, sum.Stored.Total, sum.DeadLetter)
 	}
 }
+
+var designed = map[string]bool{"Camille Roux": true, "Titou75": true}
 
 func tail(s string, n int) string {
 	if len(s) > n {
