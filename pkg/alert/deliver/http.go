@@ -28,6 +28,10 @@ var extraForbidden = []netip.Prefix{
 	netip.MustParsePrefix("169.254.0.0/16"), // link-local (cloud metadata)
 	netip.MustParsePrefix("fe80::/10"),      // link-local
 	netip.MustParsePrefix("255.255.255.255/32"),
+	// IPv6 forms carrying an IPv4 address a tunnel or relay would reach.
+	netip.MustParsePrefix("::/96"),     // IPv4-compatible (deprecated)
+	netip.MustParsePrefix("2002::/16"), // 6to4
+	netip.MustParsePrefix("2001::/32"), // Teredo
 }
 
 // Forbidden reports whether a webhook may not connect to ip without
