@@ -55,7 +55,11 @@ func buildLatinTable() [latinHi - latinLo]latinFold {
 			} else {
 				var b []byte
 				for _, d := range norm.NFKD.String(string(r)) {
-					if unicode.IsLetter(d) || unicode.IsNumber(d) {
+					// ǿ decomposes to ø + accent: fold ø too, or the
+					// folded form would fold again (found by FuzzParse).
+					if s, ok := special[d]; ok {
+						b = append(b, s...)
+					} else if unicode.IsLetter(d) || unicode.IsNumber(d) {
 						b = utf8.AppendRune(b, d)
 					}
 				}
