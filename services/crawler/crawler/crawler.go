@@ -122,8 +122,8 @@ func Pass(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 		done := map[string]bool{}
 		for _, seed := range src.Seeds {
 			su, err := url.Parse(seed)
-			if err != nil || done[su.Host] {
-				continue
+			if err != nil || done[su.Host] || !c.OwnsHost(su.Hostname()) {
+				continue // another crawler shard owns this host, sitemap included
 			}
 			done[su.Host] = true
 			for _, u := range p.sitemap(ctx, su.Scheme+"://"+su.Host+"/sitemap.xml", 0) {
