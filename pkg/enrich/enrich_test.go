@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -183,7 +184,7 @@ func TestEvalTwoAndThreeClass(t *testing.T) {
 
 // TestAccuracyFloor evaluates the validation splits (never trained on).
 func TestAccuracyFloor(t *testing.T) {
-	data := sharedData(t)
+	data := testenv.SharedData(t, "accuracy floors")
 	for _, c := range []struct {
 		file  string
 		floor float64
@@ -210,24 +211,5 @@ func TestAccuracyFloor(t *testing.T) {
 		if got < c.floor {
 			t.Errorf("%s: %.3f below floor %.2f", c.file, got, c.floor)
 		}
-	}
-}
-
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/data not found above the package directory: accuracy floors not checked")
-		}
-		dir = parent
 	}
 }

@@ -6,27 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// sharedData finds shared/data by walking up from the package directory.
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/data not found above the package directory: accuracy floors not checked")
-		}
-		dir = parent
-	}
-}
+	"github.com/veille-oss/veille/pkg/testenv"
+)
 
 func readTSV(t *testing.T, path string) (labels, texts []string) {
 	t.Helper()
@@ -49,7 +31,7 @@ func readTSV(t *testing.T, path string) (labels, texts []string) {
 
 // TestAccuracyFloor scores the validation splits (never trained on).
 func TestAccuracyFloor(t *testing.T) {
-	data := sharedData(t)
+	data := testenv.SharedData(t, "accuracy floors")
 	a := newAnalyzer(t)
 	labels, texts := readTSV(t, filepath.Join(data, "sentiment/fr-tweets/val.tsv"))
 	var tp, fp, fn [3]float64

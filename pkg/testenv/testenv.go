@@ -133,13 +133,24 @@ func RepoRoot(t testing.TB) string {
 	}
 }
 
-// SharedData returns ../shared/data beside the repository, or "" when absent
-// (a user's checkout). Tests that need it skip with a clear message then.
-func SharedData(t testing.TB) string {
+// SharedData returns ../shared/data beside the repository (the training and
+// evaluation data); when it is absent (a user's checkout) the test is
+// skipped with a message saying what was not checked.
+func SharedData(t testing.TB, what string) string {
 	t.Helper()
-	p := filepath.Join(filepath.Dir(RepoRoot(t)), "shared", "data")
-	if _, err := os.Stat(p); err != nil {
-		return ""
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return p
+	for {
+		p := filepath.Join(dir, "shared", "data")
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skipf("shared/data not found above the package directory: %s not checked", what)
+		}
+		dir = parent
+	}
 }
