@@ -61,7 +61,10 @@ type Options struct {
 	// NewEnrich builds the processor for the per-core enrichment stage on
 	// an environment the benchmark provides. Nil skips the stage.
 	NewEnrich func(ctx context.Context, env *service.Env) (EnrichFunc, error)
-	// AlertNA says why alert latency is not measured; it is printed as is.
+	// Alerts is the number of incidents opened to measure alert latency
+	// (the pipeline then runs the alerter too); 0 leaves it out and AlertNA
+	// says why.
+	Alerts  int
 	AlertNA string
 	// Skip names stages to leave out: "ceilings", "enrich", "crawl", "pipeline".
 	Skip []string
@@ -129,6 +132,9 @@ type Pipeline struct {
 	RSSMeanMB     float64 `json:"rss_flood_mean_mb,omitempty"`
 	RSSSamples    int     `json:"rss_flood_samples,omitempty"`
 	RSSNA         string  `json:"rss_na,omitempty"`
+	// Alert is publish of the threshold-crossing raw mention -> webhook
+	// received, through enricher and alerter, with the pipeline otherwise idle.
+	Alert *AlertLatency `json:"alert,omitempty"`
 	// MachineBusy is the share of all CPUs busy during the flood (every
 	// process: pipeline, loadgen, ClickHouse, anything else running).
 	MachineBusy float64 `json:"machine_cpu_busy"`
@@ -147,6 +153,14 @@ type Latency struct {
 	P99ms     float64 `json:"p99_ms"`
 	Maxms     float64 `json:"max_ms"`
 	Pollms    float64 `json:"poll_ms"` // polling period: the resolution of these numbers
+}
+
+// AlertLatency is measured over Incidents incidents, one brand each.
+type AlertLatency struct {
+	Incidents int     `json:"incidents"`
+	Missing   int     `json:"missing"` // no webhook within 15 s
+	P50ms     float64 `json:"p50_ms"`
+	P99ms     float64 `json:"p99_ms"`
 }
 
 // Result is everything one run measured.

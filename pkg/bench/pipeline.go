@@ -100,7 +100,7 @@ func startPipeline(ctx context.Context, opt Options, cfg *config.Config, dir str
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBench, err)
 		}
-		args := append(slices.Clone(opt.Command[1:]), "--config", path, "--services", "enricher,sink")
+		args := append(slices.Clone(opt.Command[1:]), "--config", path, "--services", strings.Join(pipelineServices(opt), ","))
 		cmd := exec.Command(opt.Command[0], args...)
 		cmd.Env = ChildEnv(cfg)
 		cmd.Stdout, cmd.Stderr = lf, lf
@@ -124,8 +124,12 @@ func startPipeline(ctx context.Context, opt Options, cfg *config.Config, dir str
 		}
 		return rp, nil
 	}
-	if opt.Services["enricher"] == nil || opt.Services["sink"] == nil {
-		return nil, fmt.Errorf("%w: in-process pipeline needs the enricher and sink services", ErrBench)
+	fns := map[string]service.Func{}
+	for _, n := range pipelineServices(opt) {
+		if opt.Services[n] == nil {
+			return nil, fmt.Errorf("%w: in-process pipeline needs the %s service", ErrBench, n)
+		}
+		fns[n] = opt.Services[n]
 	}
 	b, err := bus.Connect(ctx, cfg.NATS, cfg.DataDir, opt.Log)
 	if err != nil {
@@ -135,7 +139,7 @@ func startPipeline(ctx context.Context, opt Options, cfg *config.Config, dir str
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
 	go func() {
-		done <- service.Group(pctx, env, map[string]service.Func{"enricher": opt.Services["enricher"], "sink": opt.Services["sink"]})
+		done <- service.Group(pctx, env, fns)
 	}()
 	return &runningPipeline{stop: func() error {
 		cancel()
@@ -143,6 +147,14 @@ func startPipeline(ctx context.Context, opt Options, cfg *config.Config, dir str
 		b.Close()
 		return err
 	}}, nil
+}
+
+// pipelineServices are the services the measured pipeline runs.
+func pipelineServices(opt Options) []string {
+	if opt.Alerts > 0 {
+		return []string{"enricher", "sink", "alerter"}
+	}
+	return []string{"enricher", "sink"}
 }
 
 // tail returns the end of the child's log, for error messages.
@@ -287,6 +299,14 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBench, err)
 	}
+	var hook *hookReceiver
+	if opt.Alerts > 0 {
+		hook = newHookReceiver()
+		defer hook.srv.Close()
+		if err := withAlerting(cfg, hook); err != nil {
+			return nil, err
+		}
+	}
 	p := &Pipeline{Mode: "in-process", Count: opt.Count}
 	if len(opt.Command) > 0 {
 		p.Mode = "process"
@@ -372,6 +392,14 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 		p.PublishPS = float64(opt.Count) / pubEl.Seconds()
 	}
 	finishRSS()
+	if hook != nil {
+		opt.Log.Info("bench: alert latency", "incidents", opt.Alerts)
+		a, err := measureAlerts(ctx, b, hook, opt.Alerts)
+		p.Alert = &a
+		if err != nil {
+			return p, err
+		}
+	}
 	if err := stop(); err != nil {
 		opt.Log.Warn("pipeline stop", "err", err)
 	}

@@ -68,7 +68,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 		}
 		row("  rows stored / distinct ids", fmt.Sprintf("%d / %d", p.Stored, p.Distinct), dup, "")
 	}
-	if r.AlertNA != "" {
+	if p := r.Pipeline; p != nil && p.Alert != nil {
+		a := p.Alert
+		row(fmt.Sprintf("alert latency p50 / p99 (%d incidents, raw publish -> webhook)", a.Incidents), ms(a.P50ms)+" / "+ms(a.P99ms),
+			fmt.Sprintf("pipeline otherwise idle; %d without alert in 15 s", a.Missing), "")
+	} else if r.AlertNA != "" {
 		row("alert latency p50/p99", "n/a", r.AlertNA, "")
 	}
 	switch {

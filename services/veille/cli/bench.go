@@ -12,12 +12,10 @@ import (
 	"github.com/veille-oss/veille/pkg/mention"
 	"github.com/veille-oss/veille/pkg/obs"
 	"github.com/veille-oss/veille/pkg/service"
+	"github.com/veille-oss/veille/services/alerter/alerter"
 	"github.com/veille-oss/veille/services/enricher/enricher"
 	"github.com/veille-oss/veille/services/sink/sink"
 )
-
-// alertBenchNA says why alert latency is not part of the table yet.
-const alertBenchNA = "not measured yet: the alerter service is not wired into veille run"
 
 func cmdBench(ctx context.Context, args []string, s stdio) int {
 	fs := flags("bench", "[--count N] [--duration D] [--rate R] [--json] [--config FILE]", s)
@@ -25,6 +23,7 @@ func cmdBench(ctx context.Context, args []string, s stdio) int {
 	count := fs.Int("count", 100000, "mentions of the end-to-end flood and of each ceiling run")
 	dur := fs.Duration("duration", 10*time.Second, "length of the paced latency phase")
 	rate := fs.Float64("rate", 10000, "publish rate of the paced latency phase (mentions/s)")
+	alerts := fs.Int("alerts", 20, "incidents opened to measure alert latency (0 = leave the alerter out)")
 	asJSON := fs.Bool("json", false, "print the result as JSON instead of a table")
 	inProc := fs.Bool("in-process", false, "run the pipeline in this process instead of a child `veille run` (no memory figure)")
 	skip := fs.String("skip", "", "comma-separated stages to leave out: ceilings, enrich, crawl, pipeline")
@@ -43,7 +42,7 @@ func cmdBench(ctx context.Context, args []string, s stdio) int {
 	opt := bench.Options{
 		Count: *count, Duration: *dur, Rate: *rate,
 		ClickHouse: cfg.ClickHouse, Base: cfg, Log: log,
-		Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run},
+		Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run, "alerter": alerter.Run},
 		NewEnrich: func(ctx context.Context, env *service.Env) (bench.EnrichFunc, error) {
 			p, err := enricher.NewDefault(ctx, env)
 			if err != nil {
@@ -51,7 +50,10 @@ func cmdBench(ctx context.Context, args []string, s stdio) int {
 			}
 			return func(ctx context.Context, m *mention.Mention) error { return p.Process(ctx, m) }, nil
 		},
-		AlertNA: alertBenchNA,
+		Alerts: *alerts,
+	}
+	if *alerts <= 0 {
+		opt.AlertNA = "left out (--alerts 0)"
 	}
 	if *skip != "" {
 		for _, st := range strings.Split(*skip, ",") {
