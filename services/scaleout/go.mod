@@ -5,7 +5,7 @@ go 1.26.0
 require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/veille-oss/veille/pkg v0.0.0
-	github.com/veille-oss/veille/services/crawler v0.0.0-00010101000000-000000000000
+	github.com/veille-oss/veille/services/crawler v0.0.0
 	github.com/veille-oss/veille/services/enricher v0.0.0
 	github.com/veille-oss/veille/services/sink v0.0.0
 	gopkg.in/yaml.v3 v3.0.1
@@ -28,20 +28,21 @@ require (
 	github.com/minio/highwayhash v1.0.4 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
-	github.com/nats-io/nats.go v1.55.0 // indirect
+	github.com/nats-io/nats.go v1.55.0
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/oklog/run v1.2.0 // indirect
 	github.com/paulmach/orb v0.13.0 // indirect
 	github.com/pierrec/lz4/v4 v4.1.27 // indirect
 	github.com/prometheus/client_golang v1.25.0 // indirect
-	github.com/prometheus/client_model v0.6.3 // indirect
+	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
 	github.com/shopspring/decimal v1.5.0 // indirect
 	github.com/temoto/robotstxt v1.1.2 // indirect
 	github.com/veille-oss/veille/schemas v0.0.0 // indirect
+	github.com/veille-oss/veille/services/alerter v0.0.0
 	go.opentelemetry.io/otel v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
@@ -59,3 +60,5 @@ replace (
 	github.com/veille-oss/veille/services/enricher => ../enricher
 	github.com/veille-oss/veille/services/sink => ../sink
 )
+
+replace github.com/veille-oss/veille/services/alerter => ../alerter

@@ -2,11 +2,16 @@ package scaleout
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	dto "github.com/prometheus/client_model/go"
+	"gopkg.in/yaml.v3"
 
 	"github.com/veille-oss/veille/pkg/bus"
 	"github.com/veille-oss/veille/pkg/config"
@@ -15,6 +20,7 @@ import (
 	"github.com/veille-oss/veille/pkg/obs"
 	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/services/alerter/alerter"
 	"github.com/veille-oss/veille/services/enricher/enricher"
 	"github.com/veille-oss/veille/services/sink/sink"
 )
@@ -33,12 +39,19 @@ func instanceEnv(ctx context.Context, t *testing.T, cfg *config.Config, url, nam
 	return &service.Env{Config: &c, Log: testenv.Logger(t).With("instance", name), Bus: b, Metrics: obs.NewRegistry(), Instance: name}
 }
 
-// TestTwoEnrichersTwoSinks runs two copies of the enricher and of the sink
-// on one NATS, each with its own connection, on the same durable consumers,
-// under load: every mention is stored exactly once, every copy did part of
-// the work, and no enriched message was published twice.
-func TestTwoEnrichersTwoSinks(t *testing.T) {
+// TestTwoOfEachService runs two copies of the enricher, the sink and the
+// alerter on one NATS, each with its own connection, under load. Enrichers
+// and sinks share their durable consumers: every mention is stored exactly
+// once, every copy did part of the work, no enriched message was published
+// twice. Alerters elect a leader: each mention is fed to the alert engine
+// once, by one copy, and every alert event is published once.
+func TestTwoOfEachService(t *testing.T) {
 	cfg := testenv.Config(t)
+	var alerting yaml.Node
+	if err := yaml.Unmarshal([]byte(`{defaults: {window: 10s, bucket: 1s, seasonality: none, cold_min_count: 20}, tick: 200ms, snapshot_every: 500ms, lease_ttl: 3s}`), &alerting); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Alerting = *alerting.Content[0]
 	cfg.Enricher.Workers = 1
 	cfg.Enricher.Batch = 100
 	cfg.Sink.BatchRows = 500
@@ -50,6 +63,7 @@ func TestTwoEnrichersTwoSinks(t *testing.T) {
 	defer cancel()
 	var enriched [2]atomic.Int64
 	var stored [2]atomic.Int64
+	var alerters [2]*service.Env
 	var wg sync.WaitGroup
 	for i := range 2 {
 		eenv := instanceEnv(ctx, t, cfg, url, fmt.Sprintf("enricher-%d", i))
@@ -62,7 +76,14 @@ func TestTwoEnrichersTwoSinks(t *testing.T) {
 			return proc.Process(ctx, m)
 		})
 		senv := instanceEnv(ctx, t, cfg, url, fmt.Sprintf("sink-%d", i))
-		wg.Add(2)
+		alerters[i] = instanceEnv(ctx, t, cfg, url, fmt.Sprintf("alerter-%d", i))
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			if err := alerter.Run(ctx, alerters[i]); err != nil {
+				t.Errorf("alerter-%d: %v", i, err)
+			}
+		}()
 		go func() {
 			defer wg.Done()
 			if err := enricher.RunWith(ctx, eenv, enricher.Options{Processor: counting}); err != nil {
@@ -76,6 +97,12 @@ func TestTwoEnrichersTwoSinks(t *testing.T) {
 			}
 		}()
 	}
+	// The alerter's consumer starts at "now - window" on first start: let
+	// the leader be elected before the load, so it sees all of it.
+	testenv.Eventually(t, 30*time.Second, "an alerter leader", func() (bool, string) {
+		l := metric(t, alerters[0], "veille_alerter_leader") + metric(t, alerters[1], "veille_alerter_leader")
+		return l == 1, fmt.Sprintf("%v leaders", l)
+	})
 	const n = 20000
 	pub := instanceEnv(ctx, t, cfg, url, "loadgen")
 	if got, err := loadgen.Publish(ctx, pub.Bus, &loadgen.Generator{Seed: 42}, loadgen.Options{Count: n}); err != nil || got != n {
@@ -88,10 +115,26 @@ func TestTwoEnrichersTwoSinks(t *testing.T) {
 		}
 		return c >= n, fmt.Sprintf("%d rows", c)
 	})
+	testenv.Eventually(t, 60*time.Second, "every mention fed to the alert engine", func() (bool, string) {
+		fed := metric(t, alerters[0], "veille_alerter_mentions_total") + metric(t, alerters[1], "veille_alerter_mentions_total") +
+			metric(t, alerters[0], "veille_alerter_backfill_total") + metric(t, alerters[1], "veille_alerter_backfill_total")
+		return fed >= n, fmt.Sprintf("%v fed", fed)
+	})
 	// Let anything that would be a duplicate arrive before counting.
 	time.Sleep(2 * time.Second)
+	var fed, leaders [2]float64
+	for i := range 2 {
+		fed[i] = metric(t, alerters[i], "veille_alerter_mentions_total") + metric(t, alerters[i], "veille_alerter_backfill_total")
+		leaders[i] = metric(t, alerters[i], "veille_alerter_leader")
+	}
 	cancel()
 	wg.Wait()
+
+	t.Logf("alerters: fed %v, leader %v", fed, leaders)
+	if fed[0]+fed[1] != n || leaders[0]+leaders[1] != 1 || (fed[0] != 0 && fed[1] != 0) {
+		t.Errorf("alerters fed %v mentions (want %d, all by the one leader), leaders %v", fed, n, leaders)
+	}
+	checkAlertsOnce(t, srvBus)
 
 	var rows, distinct uint64
 	if err := st.Conn.QueryRow(context.Background(), fmt.Sprintf("SELECT count(), uniqExact(id) FROM %s.mentions", cfg.ClickHouse.Database)).Scan(&rows, &distinct); err != nil {
@@ -136,5 +179,73 @@ func TestTwoEnrichersTwoSinks(t *testing.T) {
 		if inf.NumPending != 0 || inf.NumAckPending != 0 || inf.NumRedelivered != 0 {
 			t.Errorf("consumer %s: pending %d, ack pending %d, redelivered %d; want all 0", c[1], inf.NumPending, inf.NumAckPending, inf.NumRedelivered)
 		}
+	}
+}
+
+// metric sums the samples of a counter or gauge in an instance's registry.
+func metric(t *testing.T, env *service.Env, name string) float64 {
+	t.Helper()
+	mfs, err := env.Metrics.Prom.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			sum += value(m)
+		}
+	}
+	return sum
+}
+
+func value(m *dto.Metric) float64 {
+	switch {
+	case m.GetCounter() != nil:
+		return m.GetCounter().GetValue()
+	case m.GetGauge() != nil:
+		return m.GetGauge().GetValue()
+	}
+	return 0
+}
+
+// checkAlertsOnce reads the ALERTS stream: the load opened incidents, and
+// no event (delivery id = incident:seq) was published twice.
+func checkAlertsOnce(t *testing.T, b *bus.Bus) {
+	t.Helper()
+	ctx := context.Background()
+	cons, err := b.JS.OrderedConsumer(ctx, bus.StreamAlerts, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for {
+		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			var p struct {
+				DeliveryID string `json:"delivery_id"`
+			}
+			if err := json.Unmarshal(m.Data(), &p); err != nil || p.DeliveryID == "" {
+				t.Fatalf("alert event without delivery id: %s", m.Data())
+			}
+			if seen[p.DeliveryID] {
+				t.Errorf("alert event %s published twice", p.DeliveryID)
+			}
+			seen[p.DeliveryID] = true
+		}
+		if got == 0 {
+			break
+		}
+	}
+	t.Logf("%d alert events, each once", len(seen))
+	if len(seen) == 0 {
+		t.Error("no alert event: the alerters did nothing with 30% negative load")
 	}
 }
