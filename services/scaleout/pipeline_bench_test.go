@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/bench"
-	"github.com/veille-oss/veille/pkg/mention"
 	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/pkg/testenv"
 	"github.com/veille-oss/veille/services/enricher/enricher"
@@ -38,7 +37,6 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 }
 
-var _ = mention.KindWeb
 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
