@@ -268,18 +268,21 @@ func (o *Outbox) handle(ctx context.Context, name string, ch Channel, msg jetstr
 			return
 		}
 	}
-	sctx, cancel := context.WithTimeout(ctx, o.timeout(name))
+	// An attempt that has started is finished, and acked, even if shutdown
+	// begins meanwhile: cancelling it after the receiver got the message
+	// would deliver it twice on the next run.
+	dctx := context.WithoutCancel(ctx)
+	sctx, cancel := context.WithTimeout(dctx, o.timeout(name))
 	now := o.now()
 	err := ch.Send(sctx, Message{Key: env.Key, Event: env.Event, Attempt: attempt, SentAt: now})
 	cancel()
-	if err != nil && ctx.Err() != nil {
-		_ = msg.Nak() // shutting down mid-attempt: not the channel's fault
-		return
-	}
 	d := alert.Delivery{Channel: name, Attempts: attempt}
 	switch {
 	case err == nil:
-		if aerr := msg.DoubleAck(ctx); aerr != nil {
+		actx, acancel := context.WithTimeout(dctx, 5*time.Second)
+		aerr := msg.DoubleAck(actx)
+		acancel()
+		if aerr != nil {
 			// the receiver has it; a redelivery carries the same key
 			o.log.Warn("alert outbox: ack after delivery failed", "channel", name, "key", env.Key, "err", aerr)
 		}
