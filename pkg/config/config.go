@@ -24,16 +24,20 @@ var ErrInvalid = errors.New("invalid configuration")
 // Config is the whole configuration of veille; one file serves every service.
 type Config struct {
 	// DataDir holds local state: the embedded NATS store, spool files.
-	DataDir    string     `yaml:"data_dir"`
-	Log        Log        `yaml:"log"`
-	NATS       NATS       `yaml:"nats"`
-	ClickHouse ClickHouse `yaml:"clickhouse"`
-	Sink       Sink       `yaml:"sink"`
-	Enricher   Enricher   `yaml:"enricher"`
-	Crawler    Crawler    `yaml:"crawler"`
-	Console    Console    `yaml:"console"`
-	Metrics    Metrics    `yaml:"metrics"`
-	Influence  yaml.Node  `yaml:"influence"`
+	DataDir string `yaml:"data_dir"`
+	// MemoryLimitMB is the Go soft memory limit of a veille process (the GC
+	// works harder near it instead of growing the heap); 0 = none. The
+	// GOMEMLIMIT environment variable, when set, wins.
+	MemoryLimitMB int        `yaml:"memory_limit_mb"`
+	Log           Log        `yaml:"log"`
+	NATS          NATS       `yaml:"nats"`
+	ClickHouse    ClickHouse `yaml:"clickhouse"`
+	Sink          Sink       `yaml:"sink"`
+	Enricher      Enricher   `yaml:"enricher"`
+	Crawler       Crawler    `yaml:"crawler"`
+	Console       Console    `yaml:"console"`
+	Metrics       Metrics    `yaml:"metrics"`
+	Influence     yaml.Node  `yaml:"influence"`
 	// Alerting is decoded by the alerter (pkg/alert), which validates it.
 	Alerting yaml.Node `yaml:"alerting"`
 	// Reports configures scheduled brand reports (pkg/report.ScheduleConfig).
@@ -193,8 +197,9 @@ func (s Secret) Reveal() string { return string(s) }
 // Default returns the configuration with every default filled in.
 func Default() *Config {
 	return &Config{
-		DataDir: ".data/veille",
-		Log:     Log{Level: "info", Format: "text"},
+		DataDir:       ".data/veille",
+		MemoryLimitMB: 460,
+		Log:           Log{Level: "info", Format: "text"},
 		NATS: NATS{
 			Embedded:    Embedded{Listen: "127.0.0.1:4222"},
 			Replicas:    1,
@@ -373,6 +378,9 @@ func bad(key, format string, args ...any) error {
 func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		return bad("data_dir", "must not be empty")
+	}
+	if c.MemoryLimitMB < 0 {
+		return bad("memory_limit_mb", "must be 0 (no limit) or more, got %d", c.MemoryLimitMB)
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

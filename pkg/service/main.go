@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/oklog/run"
@@ -59,6 +60,7 @@ func LoadConfig(path string) (*config.Config, error) {
 // RunServices connects the bus (embedded when no URL is configured), serves
 // metrics, and runs every service until ctx ends or one fails.
 func RunServices(ctx context.Context, cfg *config.Config, log *slog.Logger, fns map[string]Func) error {
+	SetMemoryLimit(cfg, log)
 	b, err := bus.Connect(ctx, cfg.NATS, cfg.DataDir, log)
 	if err != nil {
 		return err
@@ -73,6 +75,17 @@ func RunServices(ctx context.Context, cfg *config.Config, log *slog.Logger, fns 
 	})
 	env := &Env{Config: cfg, Log: log, Bus: b, Metrics: reg}
 	return Group(ctx, env, fns)
+}
+
+// SetMemoryLimit applies memory_limit_mb as the Go soft memory limit unless
+// GOMEMLIMIT is set: most of a loaded process's memory is the embedded NATS
+// server's buffers and dedup index, which the GC then keeps in check.
+func SetMemoryLimit(cfg *config.Config, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" || cfg.MemoryLimitMB <= 0 {
+		return
+	}
+	debug.SetMemoryLimit(int64(cfg.MemoryLimitMB) << 20)
+	log.Debug("soft memory limit", "mb", cfg.MemoryLimitMB)
 }
 
 // Group runs fns (and the metrics endpoint) on env until ctx ends or one

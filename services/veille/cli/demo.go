@@ -72,6 +72,7 @@ func cmdDemo(ctx context.Context, args []string, s stdio) int {
 		return 2
 	}
 	log := obs.NewLogger(s.err, cfg.Log.Level, cfg.Log.Format)
+	service.SetMemoryLimit(cfg, log)
 	start := time.Now()
 
 	ln, err := net.Listen("tcp", *webListen)
