@@ -163,7 +163,7 @@ func kv(ctx context.Context, b *bus.Bus, name string, replicas int) (jetstream.K
 // Close releases the fetcher.
 func (c *Collector) Close() { c.Fetcher.Close() }
 
-// Sources returns the configured sources of this collector's kind.
+// MySources returns the configured sources of this collector's kind.
 func (c *Collector) MySources() []config.Source {
 	var out []config.Source
 	for _, s := range c.Env.Config.Sources {

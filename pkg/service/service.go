@@ -29,7 +29,7 @@ type Env struct {
 // drains in-flight work and returns.
 type Func func(ctx context.Context, env *Env) error
 
-// Brands returns brand name -> group, for share-of-voice columns.
+// Groups returns brand name -> group, for share-of-voice columns.
 func (e *Env) Groups() map[string]string {
 	out := make(map[string]string, len(e.Config.Brands))
 	for _, b := range e.Config.Brands {
