@@ -226,3 +226,30 @@ func WatchLag(ctx context.Context, cons jetstream.Consumer, interval time.Durati
 		}
 	}
 }
+
+// ReadAll reads the messages of stream that match filter (all when empty),
+// from the first to the last stored at the call, with an ordered consumer.
+func (b *Bus) ReadAll(ctx context.Context, stream, filter string, fn func(jetstream.Msg)) error {
+	cfg := jetstream.OrderedConsumerConfig{}
+	if filter != "" {
+		cfg.FilterSubjects = []string{filter}
+	}
+	cons, err := b.JS.OrderedConsumer(ctx, stream, cfg)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", stream, err)
+	}
+	for {
+		batch, err := cons.FetchNoWait(500)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", stream, err)
+		}
+		n := 0
+		for msg := range batch.Messages() {
+			n++
+			fn(msg)
+		}
+		if n == 0 {
+			return batch.Error()
+		}
+	}
+}

@@ -334,6 +334,33 @@ func (c *Collector) Report(ctx context.Context, src config.Source, items, publis
 	}
 }
 
+// PassFunc collects one source once.
+type PassFunc func(ctx context.Context, c *Collector, src config.Source) error
+
+// Run is a collector service's whole Run: build the machinery of kind,
+// check every source with check (nil: none), then run pass for each source
+// on its schedule until ctx ends.
+func Run(ctx context.Context, env *service.Env, kind string, check func(config.Source) error, pass PassFunc) error {
+	c, err := New(ctx, env, kind)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	srcs := c.MySources()
+	if len(srcs) == 0 {
+		c.Log.Info("no sources of this kind configured", "kind", kind)
+	}
+	if check != nil {
+		for _, src := range srcs {
+			if err := check(src); err != nil {
+				return err
+			}
+		}
+	}
+	c.Every(ctx, func(ctx context.Context, src config.Source) error { return pass(ctx, c, src) })
+	return nil
+}
+
 // Every runs fn for each source on its own schedule (source interval, else
 // crawler.interval) until ctx ends; failures back off exponentially up to 1h.
 func (c *Collector) Every(ctx context.Context, fn func(ctx context.Context, src config.Source) error) {

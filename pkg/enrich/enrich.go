@@ -143,6 +143,11 @@ func (t *Tagger) Enrich(m *mention.Mention) {
 	}
 	// the cluster is over the body only: syndicated copies change titles.
 	e.DupCluster = t.dup.Assign(m.ID, m.Text)
+	if e.DupCluster == "" {
+		// Too short for a reliable SimHash: its own story, so counting
+		// distinct dup_cluster counts every mention once.
+		e.DupCluster = m.ID
+	}
 	e.EnrichedAt = t.opts.Now().UTC()
 }
 

@@ -33,19 +33,10 @@ const (
 
 // Run crawls every `kind: web` source on its schedule until ctx ends.
 func Run(ctx context.Context, env *service.Env) error {
-	c, err := collect.New(ctx, env, mention.KindWeb)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if len(c.MySources()) == 0 {
-		env.Log.Info("crawler: no web sources configured")
-	}
-	c.Every(ctx, func(ctx context.Context, src config.Source) error {
+	return collect.Run(ctx, env, mention.KindWeb, nil, func(ctx context.Context, c *collect.Collector, src config.Source) error {
 		_, err := Pass(ctx, c, src)
 		return err
 	})
-	return nil
 }
 
 // pageState is what the next pass needs about a page.

@@ -48,11 +48,6 @@ func NewDefault(ctx context.Context, env *service.Env) (Processor, error) {
 	}()
 	return ProcessorFunc(func(ctx context.Context, m *mention.Mention) error {
 		t.Enrich(m)
-		// Texts too short for a reliable SimHash are their own story, so
-		// counting distinct dup_cluster counts every mention once.
-		if m.Enrichment.DupCluster == "" {
-			m.Enrichment.DupCluster = m.ID
-		}
 		r, err := tr.Observe(ctx, m)
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ package enricher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -107,13 +108,7 @@ func (e *enricher) process(ctx context.Context, m *mention.Mention) (err error) 
 			err = fmt.Errorf("%w: enrichment panicked: %v", bus.ErrPoison, r)
 		}
 	}()
-	if err := e.proc.Process(ctx, m); err != nil {
-		return err
-	}
-	if err := m.Validate(); err != nil {
-		return fmt.Errorf("%w: enriched mention invalid: %v", bus.ErrPoison, err)
-	}
-	return nil
+	return e.proc.Process(ctx, m)
 }
 
 func (e *enricher) handle(ctx context.Context, msgs []jetstream.Msg) {
@@ -141,7 +136,12 @@ func (e *enricher) handle(ctx context.Context, msgs []jetstream.Msg) {
 		if m.Enrichment != nil && m.Enrichment.Lang != "" {
 			lang = m.Enrichment.Lang
 		}
+		// Encoding validates the enriched mention: an invalid one can never
+		// be published, so it is poison, not a retry.
 		fut, err := e.env.Bus.PublishMentionAsync(bus.EnrichedSubject(lang), m)
+		if errors.Is(err, mention.ErrInvalid) {
+			err = fmt.Errorf("%w: enriched mention invalid: %v", bus.ErrPoison, err)
+		}
 		if err != nil {
 			e.failed.Inc()
 			e.env.Bus.Fail(ctx, msg, Durable, e.maxDel, err)

@@ -20,22 +20,12 @@ import (
 
 // Run scrapes every forum source on its schedule until ctx ends.
 func Run(ctx context.Context, env *service.Env) error {
-	c, err := collect.New(ctx, env, mention.KindForum)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	// Validate generic profiles up front: a bad selector is a config error.
-	for _, src := range c.MySources() {
-		if _, err := Source(src); err != nil {
-			return err
-		}
-	}
-	c.Every(ctx, func(ctx context.Context, src config.Source) error {
+	// A bad generic profile is a configuration error, reported at start.
+	check := func(src config.Source) error { _, err := Source(src); return err }
+	return collect.Run(ctx, env, mention.KindForum, check, func(ctx context.Context, c *collect.Collector, src config.Source) error {
 		_, err := Pass(ctx, c, src)
 		return err
 	})
-	return nil
 }
 
 // Source converts a configured source to pkg/forum's, decoding and

@@ -35,16 +35,10 @@ const MaxItems = 500
 
 // Run polls every `kind: rss` source until ctx ends.
 func Run(ctx context.Context, env *service.Env) error {
-	c, err := collect.New(ctx, env, mention.KindRSS)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.Every(ctx, func(ctx context.Context, src config.Source) error {
+	return collect.Run(ctx, env, mention.KindRSS, nil, func(ctx context.Context, c *collect.Collector, src config.Source) error {
 		_, err := Poll(ctx, c, src)
 		return err
 	})
-	return nil
 }
 
 type feedState struct {

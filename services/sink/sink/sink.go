@@ -211,13 +211,9 @@ func (s *sink) insert(ctx context.Context, items []item) {
 		case <-ctx.Done():
 		case <-time.After(wait):
 		}
+		// The backoff stays under a third of the ack wait, so the check at
+		// the top of the next wait comes before the deadline.
 		backoff = min(backoff*2, s.env.Config.Sink.MaxBackoff, s.ackWait/3)
-		if time.Since(lastProgress) > s.ackWait/3 {
-			for _, it := range items {
-				_ = it.msg.InProgress()
-			}
-			lastProgress = time.Now()
-		}
 	}
 }
 

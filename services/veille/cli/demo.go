@@ -297,43 +297,25 @@ func summarize(ctx context.Context, b *bus.Bus, cfg *config.Config, start time.T
 
 // publishedKinds reads the raw stream back: mention id -> source kinds that published it.
 func publishedKinds(ctx context.Context, b *bus.Bus) (map[string]map[string]bool, error) {
-	cons, err := b.JS.OrderedConsumer(ctx, bus.StreamRaw, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]map[string]bool{}
-	for {
-		batch, err := cons.FetchNoWait(1000)
-		if err != nil {
-			return nil, err
+	err := b.ReadAll(ctx, bus.StreamRaw, "", func(msg jetstream.Msg) {
+		var m struct {
+			ID   string `json:"id"`
+			Kind string `json:"source_kind"`
 		}
-		n := 0
-		for msg := range batch.Messages() {
-			n++
-			var m struct {
-				ID   string `json:"id"`
-				Kind string `json:"source_kind"`
+		if json.Unmarshal(msg.Data(), &m) == nil && m.ID != "" {
+			if out[m.ID] == nil {
+				out[m.ID] = map[string]bool{}
 			}
-			if json.Unmarshal(msg.Data(), &m) == nil && m.ID != "" {
-				if out[m.ID] == nil {
-					out[m.ID] = map[string]bool{}
-				}
-				out[m.ID][m.Kind] = true
-			}
+			out[m.ID][m.Kind] = true
 		}
-		if n == 0 {
-			return out, nil
-		}
-	}
+	})
+	return out, err
 }
 
 func alertSummary(ctx context.Context, b *bus.Bus, sum *Summary) error {
 	// The event history is the ALERTS stream (alerts.<brand>); veille.alerts
 	// keeps each incident's latest state.
-	cons, err := b.JS.OrderedConsumer(ctx, bus.StreamAlerts, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		return err
-	}
 	type inc struct {
 		ID          string         `json:"id"`
 		Rule        string         `json:"rule"`
@@ -342,30 +324,22 @@ func alertSummary(ctx context.Context, b *bus.Bus, sum *Summary) error {
 	}
 	by := map[string][]*inc{}
 	index := map[string]*inc{}
-	for {
-		batch, err := cons.FetchNoWait(500)
-		if err != nil {
-			return err
+	err := b.ReadAll(ctx, bus.StreamAlerts, "", func(msg jetstream.Msg) {
+		var p deliver.Payload
+		if json.Unmarshal(msg.Data(), &p) != nil {
+			return
 		}
-		n := 0
-		for msg := range batch.Messages() {
-			n++
-			var p deliver.Payload
-			if json.Unmarshal(msg.Data(), &p) != nil {
-				continue
-			}
-			i := index[p.Incident.ID]
-			if i == nil {
-				i = &inc{ID: p.Incident.ID, Rule: p.Incident.Cause, Events: map[string]int{}}
-				index[p.Incident.ID] = i
-				by[p.Incident.Brand] = append(by[p.Incident.Brand], i)
-			}
-			i.Events[string(p.Event)]++
-			i.MaxSeverity = max(i.MaxSeverity, p.Incident.Severity)
+		i := index[p.Incident.ID]
+		if i == nil {
+			i = &inc{ID: p.Incident.ID, Rule: p.Incident.Cause, Events: map[string]int{}}
+			index[p.Incident.ID] = i
+			by[p.Incident.Brand] = append(by[p.Incident.Brand], i)
 		}
-		if n == 0 {
-			break
-		}
+		i.Events[string(p.Event)]++
+		i.MaxSeverity = max(i.MaxSeverity, p.Incident.Severity)
+	})
+	if err != nil {
+		return err
 	}
 	sum.Alerts["incidents"] = len(index)
 	sum.Alerts["by_brand"] = by
