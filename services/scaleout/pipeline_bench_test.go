@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/bench"
+	"github.com/veille-oss/veille/services/alerter/alerter"
 	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/pkg/testenv"
 	"github.com/veille-oss/veille/services/enricher/enricher"
@@ -16,6 +17,7 @@ import (
 
 // BenchmarkPipeline runs the end-to-end pipeline in this process (so
 // -cpuprofile sees enricher, sink and NATS together) and reports mentions/s.
+// BENCH_ALERTS=n adds the alerter and n measured incidents.
 func BenchmarkPipeline(b *testing.B) {
 	cfg := testenv.Config(b)
 	cfg.Sink.FlushInterval = time.Second
@@ -23,7 +25,8 @@ func BenchmarkPipeline(b *testing.B) {
 		res, err := bench.Run(context.Background(), bench.Options{
 			Count: envInt("BENCH_COUNT", 50000), Duration: time.Duration(envInt("BENCH_SECONDS", 3)) * time.Second, Rate: float64(envInt("BENCH_RATE", 5000)),
 			ClickHouse: cfg.ClickHouse, Base: cfg, Log: testenv.Discard(),
-			Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run},
+			Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run, "alerter": alerter.Run},
+			Alerts:   envInt("BENCH_ALERTS", 0),
 			Skip:     []string{"ceilings", "crawl", "enrich"},
 		})
 		if err != nil {
