@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/bench"
-	"github.com/veille-oss/veille/services/alerter/alerter"
 	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/services/alerter/alerter"
 	"github.com/veille-oss/veille/services/enricher/enricher"
 	"github.com/veille-oss/veille/services/sink/sink"
 )
