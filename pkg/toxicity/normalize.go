@@ -88,6 +88,11 @@ func nextIsWord(s string) bool {
 
 func makeToken(text string, start, end int) token {
 	raw := text[start:end]
+	if norm, ok := plainASCII(raw); ok {
+		// fast path (most words): nothing to lower-case, fold or decode
+		norm = squeeze(norm, 2)
+		return token{start: start, end: end, norm: norm, skel: squeeze(norm, 1)}
+	}
 	hasLetter, hasOther := false, false
 	for _, r := range raw {
 		if unicode.IsLetter(r) {
@@ -111,8 +116,29 @@ func makeToken(text string, start, end int) token {
 	return token{start: start, end: end, norm: norm, skel: squeeze(norm, 1)}
 }
 
-// squeeze keeps at most max consecutive copies of a letter.
+// plainASCII reports whether raw is already in normal form: only lower-case
+// ASCII letters, or only digits (leet decoding applies to mixes only).
+func plainASCII(raw string) (string, bool) {
+	letters, digits := false, false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case 'a' <= c && c <= 'z':
+			letters = true
+		case '0' <= c && c <= '9':
+			digits = true
+		default:
+			return "", false
+		}
+	}
+	return raw, !(letters && digits)
+}
+
+// squeeze keeps at most max consecutive copies of a letter; s itself when
+// nothing repeats that much (no allocation).
 func squeeze(s string, max int) string {
+	if !repeats(s, max) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	var prev rune
@@ -130,6 +156,43 @@ func squeeze(s string, max int) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// repeats reports whether some rune occurs more than max times in a row,
+// i.e. whether squeeze would change s.
+func repeats(s string, max int) bool {
+	run := 0
+	for i := 1; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || s[i-1] >= utf8.RuneSelf {
+			return repeatsRunes(s, max)
+		}
+		if s[i] == s[i-1] {
+			run++
+			if run >= max {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+func repeatsRunes(s string, max int) bool {
+	var prev rune = -1
+	run := 0
+	for _, r := range s {
+		if r == prev {
+			run++
+			if run >= max {
+				return true
+			}
+		} else {
+			run = 0
+		}
+		prev = r
+	}
+	return false
 }
 
 // joinSpelled merges runs of ≥ 3 one-letter tokens separated only by

@@ -103,3 +103,18 @@ func BenchmarkCheck(b *testing.B) {
 		})
 	}
 }
+
+func TestSqueeze(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"connard", 1, "conard"}, {"connard", 2, "connard"}, {"nuuuul", 2, "nuul"},
+		{"ééé", 2, "éé"}, {"éé", 1, "é"}, {"aéé", 1, "aé"}, {"abc", 1, "abc"}, {"", 1, ""},
+	} {
+		if got := squeeze(c.in, c.max); got != c.want {
+			t.Errorf("squeeze(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
+}
