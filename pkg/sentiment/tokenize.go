@@ -305,6 +305,9 @@ func appendWord(toks []Token, word, raw string, hashtag bool) []Token {
 // "nuuul" -> "nul", "trooop" -> "trop", "cooool" -> "cool" is left to the
 // lexicon lookup (see lexicon.lookup which also tries the doubled form).
 func resolveElongation(w string) (string, bool) {
+	if !tripled(w) {
+		return w, false // most words: no copy
+	}
 	var b strings.Builder
 	elong := false
 	var prev rune
@@ -329,6 +332,23 @@ func resolveElongation(w string) (string, bool) {
 	// but "cool"/"bonne" are; prefer the single form unless it's a known doubled word.
 	s := b.String()
 	return squeezeDoubles(s), true
+}
+
+// tripled reports whether some rune occurs three times in a row.
+func tripled(w string) bool {
+	var prev rune = -1
+	run := 0
+	for _, r := range w {
+		if r == prev {
+			if run++; run >= 2 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+		prev = r
+	}
+	return false
 }
 
 // doubled words that legitimately keep a double letter after squeezing.
