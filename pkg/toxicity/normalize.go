@@ -51,7 +51,7 @@ func isLeetSym(r rune) bool {
 // when they sit between letters/digits ("s@l0pe"); runs of single letters
 // separated by dots, dashes, stars or spaces are joined ("c.o.n.n.a.r.d").
 func tokenize(text string) []token {
-	var toks []token
+	toks := make([]token, 0, len(text)/6+1)
 	i := 0
 	for i < len(text) {
 		r, sz := utf8.DecodeRuneInString(text[i:])
@@ -196,9 +196,10 @@ func repeatsRunes(s string, max int) bool {
 }
 
 // joinSpelled merges runs of ≥ 3 one-letter tokens separated only by
-// spacing punctuation into one token.
+// spacing punctuation into one token. It compacts toks in place: a merged
+// token is written at an index no greater than the first one it reads.
 func joinSpelled(text string, toks []token) []token {
-	out := toks[:0:0]
+	out := toks[:0]
 	for i := 0; i < len(toks); {
 		j := i
 		for j < len(toks) && utf8.RuneCountInString(toks[j].norm) == 1 && (j == i || onlySpacing(text[toks[j-1].end:toks[j].start])) {
