@@ -144,6 +144,9 @@ type ConsoleUser struct {
 // Metrics configures the /metrics, /healthz and /readyz endpoint.
 type Metrics struct {
 	Listen string `yaml:"listen"`
+	// Pprof adds Go's profiler under /debug/pprof/ on the same listener (off
+	// by default: profiles show internals and cost CPU while taken).
+	Pprof bool `yaml:"pprof"`
 }
 
 // Brand is one watched brand; competitors are brands of the same group.

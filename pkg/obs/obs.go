@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -123,9 +124,17 @@ func (r *Registry) Histogram(name, help string, buckets []float64, labels ...str
 }
 
 // Handler serves /metrics, /healthz (process alive) and /readyz (every
-// dependency check passes; 503 naming the failing ones otherwise).
-func (r *Registry) Handler() http.Handler {
+// dependency check passes; 503 naming the failing ones otherwise), and with
+// withPprof Go's profiles under /debug/pprof/.
+func (r *Registry) Handler(withPprof bool) http.Handler {
 	mux := http.NewServeMux()
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	mux.Handle("/metrics", promhttp.HandlerFor(r.Prom, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -147,12 +156,12 @@ func (r *Registry) Handler() http.Handler {
 }
 
 // Serve runs the metrics endpoint on addr until ctx ends.
-func (r *Registry) Serve(ctx context.Context, addr string, log *slog.Logger) error {
+func (r *Registry) Serve(ctx context.Context, addr string, withPprof bool, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("metrics listen %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: r.Handler(withPprof), ReadHeaderTimeout: 5 * time.Second}
 	log.Info("metrics endpoint", "url", "http://"+ln.Addr().String()+"/metrics")
 	go func() {
 		<-ctx.Done()
