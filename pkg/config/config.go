@@ -206,7 +206,7 @@ func Default() *Config {
 		NATS: NATS{
 			Embedded:    Embedded{Listen: "127.0.0.1:4222"},
 			Replicas:    1,
-			DedupWindow: 2 * time.Minute,
+			DedupWindow: time.Minute,
 			MaxDeliver:  5,
 			AckWait:     30 * time.Second,
 			MaxAge:      7 * 24 * time.Hour,
@@ -418,6 +418,11 @@ func (c *Config) Validate() error {
 	}
 	if c.NATS.DedupWindow <= 0 {
 		return bad("nats.dedup_window", "must be positive")
+	}
+	if c.NATS.AckWait > c.NATS.DedupWindow {
+		// A message redelivered after ack_wait (its consumer crashed after
+		// publishing downstream) must still be recognised when re-published.
+		return bad("nats.dedup_window", "must be at least nats.ack_wait (%s), got %s", c.NATS.AckWait, c.NATS.DedupWindow)
 	}
 	if c.NATS.MaxDeliver < 1 {
 		return bad("nats.max_deliver", "must be at least 1, got %d", c.NATS.MaxDeliver)

@@ -66,6 +66,7 @@ func TestInvalidNamesTheKey(t *testing.T) {
 		"nats: {url: 'http://x:4222'}":                        "nats.url",
 		"nats: {replicas: 2}":                                 "nats.replicas",
 		"nats: {ack_wait: 10ms}":                              "nats.ack_wait",
+		"nats: {ack_wait: 2m, dedup_window: 1m}":              "nats.dedup_window",
 		"clickhouse: {addr: [nohost]}":                        "clickhouse.addr[0]",
 		"clickhouse: {database: 'v; DROP'}":                   "clickhouse.database",
 		"sink: {batch_rows: 0}":                               "sink.batch_rows",
