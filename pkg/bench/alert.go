@@ -30,15 +30,20 @@ type hookReceiver struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
 	first map[string]time.Time
+	rule  map[string]string // rule and counts of that first delivery, for errors
 }
 
 func newHookReceiver() *hookReceiver {
-	h := &hookReceiver{first: map[string]time.Time{}}
+	h := &hookReceiver{first: map[string]time.Time{}, rule: map[string]string{}}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		var p struct {
 			Incident struct {
-				Brand string `json:"brand"`
+				Brand  string `json:"brand"`
+				Rule   string `json:"rule"`
+				Counts struct {
+					Total, Neg int
+				} `json:"counts"`
 			} `json:"incident"`
 		}
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -46,6 +51,7 @@ func newHookReceiver() *hookReceiver {
 			h.mu.Lock()
 			if _, ok := h.first[p.Incident.Brand]; !ok {
 				h.first[p.Incident.Brand] = at
+				h.rule[p.Incident.Brand] = fmt.Sprintf("rule %s, %d negative of %d", p.Incident.Rule, p.Incident.Counts.Neg, p.Incident.Counts.Total)
 			}
 			h.mu.Unlock()
 		}
@@ -125,7 +131,10 @@ func measureAlerts(ctx context.Context, b *bus.Bus, h *hookReceiver, n int) (Ale
 		}
 		time.Sleep(1500 * time.Millisecond)
 		if _, early := h.firstFor(brand); early {
-			return res, fmt.Errorf("%w: alert for %s before the threshold (%d mentions)", ErrBench, brand, alertColdMin-1)
+			h.mu.Lock()
+			why := h.rule[brand]
+			h.mu.Unlock()
+			return res, fmt.Errorf("%w: alert for %s before the threshold (%d mentions): %s", ErrBench, brand, alertColdMin-1, why)
 		}
 		t0 := time.Now()
 		if err := b.PublishMention(ctx, bus.RawSubject(mention.KindForum), alertMention(brand, alertColdMin)); err != nil {

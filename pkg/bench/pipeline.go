@@ -395,10 +395,10 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	if hook != nil {
 		opt.Log.Info("bench: alert latency", "incidents", opt.Alerts)
 		a, err := measureAlerts(ctx, b, hook, opt.Alerts)
-		p.Alert = &a
 		if err != nil {
-			return p, err
+			return p, err // no alert row: a partial measurement would print as 0 ms
 		}
+		p.Alert = &a
 	}
 	if err := stop(); err != nil {
 		opt.Log.Warn("pipeline stop", "err", err)
