@@ -97,7 +97,9 @@ func Group(ctx context.Context, env *Env, fns map[string]Func) error {
 	g.Add(func() error { <-gctx.Done(); return nil }, func(error) { cancel() })
 	if env.Config.Metrics.Listen != "" {
 		mctx, mcancel := context.WithCancel(ctx)
-		g.Add(func() error { return env.Metrics.Serve(mctx, env.Config.Metrics.Listen, env.Config.Metrics.Pprof, env.Log) }, func(error) { mcancel() })
+		g.Add(func() error {
+			return env.Metrics.Serve(mctx, env.Config.Metrics.Listen, env.Config.Metrics.Pprof, env.Log)
+		}, func(error) { mcancel() })
 	}
 	for name, fn := range fns {
 		sctx, scancel := context.WithCancel(ctx)
