@@ -174,6 +174,16 @@ func (c *Collector) MySources() []config.Source {
 	return out
 }
 
+// StateKey is Key for state this collector instance owns alone: with
+// crawler sharding each shard keeps its own (two shards saving one crawl
+// frontier would overwrite each other's); unsharded, it is Key itself.
+func (c *Collector) StateKey(prefix string, parts ...string) string {
+	if c.shardN > 1 {
+		parts = append(parts[:len(parts):len(parts)], fmt.Sprintf("shard %d/%d", c.shardI, c.shardN))
+	}
+	return Key(prefix, parts...)
+}
+
 // OwnsHost reports whether this crawler shard fetches host (crawler.shard
 // "i/n"): two crawlers with different shards never fetch the same host.
 func (c *Collector) OwnsHost(h string) bool {

@@ -163,3 +163,92 @@ func testCrawlerShards(t *testing.T, sitemap *bool) {
 		t.Error("no mention published: the site's articles about Duval were not crawled")
 	}
 }
+
+// TestCrawlerShardFrontiers bounds each shard's pass (max_pages) so both
+// leave a frontier: each keeps its own, holding only hosts it owns, and the
+// next pass of each shard resumes from it.
+func TestCrawlerShardFrontiers(t *testing.T) {
+	web := &multiHostWeb{reqs: map[string]map[string]int{}}
+	for i := range 8 {
+		web.hosts = append(web.hosts, fmt.Sprintf("h%d.test", i))
+	}
+	proxy := httptest.NewServer(web)
+	defer proxy.Close()
+
+	cfg := testenv.Config(t)
+	srvBus := testenv.Bus(t, cfg)
+	url := srvBus.Server().ClientURL()
+	cfg.Brands = []config.Brand{{Name: "Duval"}}
+	cfg.Crawler.Proxy = proxy.URL
+	cfg.Crawler.RatePerHost = 0
+	cfg.Crawler.MaxDepth = 2
+	var seeds []string
+	for _, h := range web.hosts {
+		seeds = append(seeds, "http://"+h+"/")
+	}
+	no := false
+	src := config.Source{Kind: mention.KindWeb, Name: "multi", Seeds: seeds, AllowPrivate: true, Sitemap: &no, MaxPages: 5, Concurrency: 1}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	collectors := make([]*collect.Collector, 2)
+	for i := range 2 {
+		c := *cfg
+		c.Crawler.Shard = fmt.Sprintf("%d/2", i)
+		c.Crawler.UserAgent = fmt.Sprintf("shard%d/0.1", i)
+		env := instanceEnv(ctx, t, &c, url, fmt.Sprintf("crawler-%d", i))
+		col, err := collect.New(ctx, env, mention.KindWeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer col.Close()
+		collectors[i] = col
+	}
+	// Both passes, one after the other, so the second save comes last.
+	for i := range 2 {
+		st, err := crawler.Pass(ctx, collectors[i], src)
+		if err != nil {
+			t.Fatalf("shard %d: %v", i, err)
+		}
+		if !st.Bounded {
+			t.Fatalf("shard %d: pass not bounded by max_pages (fetched %d): the test needs a frontier", i, st.Fetched)
+		}
+	}
+	keys := map[string]bool{}
+	for i, col := range collectors {
+		key := col.StateKey("frontier", src.Name)
+		keys[key] = true
+		var frontier []string
+		if ok, err := col.GetJSON(ctx, key, &frontier); !ok || err != nil || len(frontier) == 0 {
+			t.Fatalf("shard %d: no frontier saved (ok %v, err %v)", i, ok, err)
+		}
+		for _, u := range frontier {
+			h := strings.SplitN(strings.TrimPrefix(u, "http://"), "/", 2)[0]
+			if !col.OwnsHost(h) {
+				t.Errorf("shard %d's frontier holds %s, a host of the other shard (frontiers overwrite each other)", i, u)
+			}
+		}
+	}
+	if len(keys) != 2 {
+		t.Fatalf("both shards save their frontier under one key")
+	}
+	// The next pass of shard 0 resumes: it fetches pages beyond its first five.
+	before := 0
+	web.mu.Lock()
+	for _, n := range web.reqs["shard0"] {
+		before += n
+	}
+	web.mu.Unlock()
+	if _, err := crawler.Pass(ctx, collectors[0], src); err != nil {
+		t.Fatal(err)
+	}
+	after := 0
+	web.mu.Lock()
+	for _, n := range web.reqs["shard0"] {
+		after += n
+	}
+	web.mu.Unlock()
+	if after <= before {
+		t.Fatalf("shard 0's second pass fetched nothing (%d requests before, %d after)", before, after)
+	}
+}

@@ -96,7 +96,7 @@ func Pass(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 	}
 	// Resume an interrupted frontier first, then seeds, then the sitemaps.
 	var saved []job
-	frontierKey := collect.Key("frontier", src.Name)
+	frontierKey := c.StateKey("frontier", src.Name)
 	var stored []string
 	if ok, _ := c.GetJSON(ctx, frontierKey, &stored); ok {
 		for _, u := range stored {
