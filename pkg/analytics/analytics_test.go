@@ -326,6 +326,43 @@ func insertAlert(t *testing.T, st *store.Store, id, brand, status string, versio
 	}
 }
 
+// TestAcknowledgementSticks: the alerter keeps writing rows with status open
+// (updates, escalations, delivery progress) at higher versions; a person's
+// acknowledgement holds through them until a resolution, and an incident
+// reopened after that is open again.
+func TestAcknowledgementSticks(t *testing.T) {
+	st := setup(t)
+	ctx := context.Background()
+	conn, db := st.Conn, st.DB
+	status := func(want string) {
+		t.Helper()
+		got, err := analytics.IncidentByID(ctx, conn, db, "inc-s")
+		if err != nil || got.Status != want {
+			t.Fatalf("status %q (%v), want %q", got.Status, err, want)
+		}
+		list, err := analytics.Incidents(ctx, conn, db, analytics.Filter{Status: want})
+		if err != nil || len(list) != 1 || list[0].ID != "inc-s" {
+			t.Fatalf("filter status=%s: %+v %v", want, list, err)
+		}
+	}
+	insertAlert(t, st, "inc-s", "Duval", "open", 1_000_000, base, nil)
+	status("open")
+	if _, err := analytics.SetIncidentStatus(ctx, conn, db, "inc-s", analytics.StatusAcknowledged, base.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	status("acknowledged")
+	insertAlert(t, st, "inc-s", "Duval", "open", 1_000_003, base.Add(2*time.Minute), nil) // delivery progress of event 1
+	insertAlert(t, st, "inc-s", "Duval", "open", 2_000_000, base.Add(3*time.Minute), nil) // escalated
+	status("acknowledged")
+	if got, _ := analytics.IncidentByID(ctx, conn, db, "inc-s"); got.Version != 2_000_000 || !got.UpdatedAt.Equal(base.Add(3*time.Minute)) {
+		t.Fatalf("the alerter's newer row is not the current state: %+v", got)
+	}
+	insertAlert(t, st, "inc-s", "Duval", "resolved", 3_000_000, base.Add(4*time.Minute), nil)
+	status("resolved")
+	insertAlert(t, st, "inc-s", "Duval", "open", 4_000_000, base.Add(5*time.Minute), nil) // reopened
+	status("open")
+}
+
 func TestIncidents(t *testing.T) {
 	st := setup(t)
 	ctx := context.Background()

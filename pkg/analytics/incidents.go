@@ -70,6 +70,15 @@ func scanIncidents(rows driver.Rows) ([]Incident, error) {
 	return out, rows.Err()
 }
 
+// stickyAck is the current status: the newest row's, except that a
+// person's acknowledgement holds until the incident is resolved. The
+// alerter keeps writing rows (updates, escalations, delivery progress) with
+// status open and higher versions; an acknowledgement after the latest
+// resolution (by version) still stands through them.
+const stickyAck = `multiIf(toString(argMax(status, version)) = 'resolved', 'resolved',
+  maxIf(version, event = 'acknowledged') > maxIf(version, toString(status) = 'resolved'), 'acknowledged',
+  toString(argMax(status, version)))`
+
 // latest is the newest row per incident. argMax by version rather than
 // FINAL: it is exact even before background merges and on a Distributed
 // table whose shards merge independently.
@@ -84,7 +93,7 @@ func latest(t, where string) string {
 	for _, c := range cols {
 		expr := fmt.Sprintf("argMax(%s, version)", c)
 		if c == "status" {
-			expr = "toString(" + expr + ")"
+			expr = stickyAck
 		}
 		inner = append(inner, expr+" AS a_"+c)
 		outer = append(outer, "a_"+c)
