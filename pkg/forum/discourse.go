@@ -147,9 +147,17 @@ func (discourseProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 		if len(posts) > maxPostsPerPage {
 			posts = posts[:maxPostsPerPage]
 		}
+		// posts.json carries the topic id but no slug: take the posts' own,
+		// so every post of a topic gets the same thread URL (and mention id)
+		// whichever request brought it.
 		id, slug := td.ID, td.Slug
-		if id == 0 && len(posts) > 0 {
-			id, slug = posts[0].TopicID, posts[0].TopicSlug
+		if len(posts) > 0 {
+			if id == 0 {
+				id = posts[0].TopicID
+			}
+			if slug == "" {
+				slug = posts[0].TopicSlug
+			}
 		}
 		p.ThreadTitle = clean(td.Title)
 		p.ThreadURL = topicURL(slug, id)
