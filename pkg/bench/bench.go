@@ -153,7 +153,21 @@ type Latency struct {
 	P99ms     float64 `json:"p99_ms"`
 	Maxms     float64 `json:"max_ms"`
 	Pollms    float64 `json:"poll_ms"` // polling period: the resolution of these numbers
+	// StoredPerSec is Published / (first publish -> all of them in
+	// ClickHouse): the rate the pipeline absorbed the paced phase at.
+	StoredPerSec float64 `json:"stored_per_sec"`
+	// FirstP50ms and LastP50ms are the median latencies of the samples
+	// published in the first and the last fifth of the phase; KeptUp is
+	// false when the latency grew by more than KeptUpSlack between them
+	// (a backlog building up: the rate is not sustained).
+	FirstP50ms float64 `json:"first_fifth_p50_ms"`
+	LastP50ms  float64 `json:"last_fifth_p50_ms"`
+	KeptUp     bool    `json:"kept_up"`
 }
+
+// KeptUpSlack is how much the median latency may grow from the first to the
+// last fifth of the paced phase for the rate to count as sustained.
+const KeptUpSlack = time.Second
 
 // AlertLatency is measured over Incidents incidents, one brand each.
 type AlertLatency struct {

@@ -539,20 +539,34 @@ func pacedLatency(ctx context.Context, opt Options, st *store.Store, b *bus.Bus,
 	if pubEl > 0 {
 		lat.Achieved = float64(n) / pubEl.Seconds()
 	}
-	var ms []float64
-	for _, s := range samples {
-		if !s.seen.IsZero() && !s.pub.IsZero() {
-			ms = append(ms, float64(s.seen.Sub(s.pub).Microseconds())/1000)
+	var ms, first, last []float64
+	for i := 0; i < n; i += every {
+		s := samples[byIndex[i]]
+		if s.seen.IsZero() || s.pub.IsZero() {
+			continue
+		}
+		d := float64(s.seen.Sub(s.pub).Microseconds()) / 1000
+		ms = append(ms, d)
+		switch {
+		case i < n/5:
+			first = append(first, d)
+		case i >= n-n/5:
+			last = append(last, d)
 		}
 	}
-	slices.Sort(ms)
+	for _, v := range [][]float64{ms, first, last} {
+		slices.Sort(v)
+	}
 	lat.P50ms, lat.P99ms = percentile(ms, 0.50), percentile(ms, 0.99)
 	if len(ms) > 0 {
 		lat.Maxms = ms[len(ms)-1]
 	}
+	lat.FirstP50ms, lat.LastP50ms = percentile(first, 0.5), percentile(last, 0.5)
 	if err := waitStored(ctx, st, already+uint64(n), rp, nil); err != nil {
 		return lat, err
 	}
+	lat.StoredPerSec = float64(n) / time.Since(t0).Seconds()
+	lat.KeptUp = lat.Missing == 0 && len(last) > 0 && lat.LastP50ms <= lat.FirstP50ms+float64(KeptUpSlack.Milliseconds())
 	return lat, nil
 }
 

@@ -50,6 +50,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 			row("publish -> queryable p99", ms(l.P99ms), ms(TargetP99ms)+" target", pct(l.P99ms/TargetP99ms))
 		}
 		row("  paced publish achieved", rate(l.Achieved, "mentions/s"), fmt.Sprintf("max %s, missing %d, poll %s", ms(l.Maxms), l.Missing, ms(l.Pollms)), "")
+		verdict := "kept up"
+		if !l.KeptUp {
+			verdict = "fell behind: not sustained"
+		}
+		row("  paced phase stored at", rate(l.StoredPerSec, "mentions/s"), fmt.Sprintf("p50 first / last fifth %s / %s: %s", ms(l.FirstP50ms), ms(l.LastP50ms), verdict), "")
 		if p.RSSNA != "" {
 			row("pipeline resident memory", "n/a", p.RSSNA, "")
 		} else {
