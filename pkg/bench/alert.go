@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -109,7 +110,10 @@ func alertMention(brand string, i int) *mention.Mention {
 		SourceURL: "https://forum.bench.example/", URL: fmt.Sprintf("https://forum.bench.example/t/%s", brand),
 		Anchor: fmt.Sprintf("p%d", i), Title: "Avis sur " + brand,
 		Text:   fmt.Sprintf(negativeTexts[i%len(negativeTexts)], brand, 2+i),
-		Author: mention.Author{Name: fmt.Sprintf("membre%d", i)}, PublishedAt: now.Add(-time.Minute), CollectedAt: now, LangHint: "fr",
+		// One author per mention: an author writing about several brands
+		// becomes an influencer (min_mentions 2), whose negative mention
+		// opens an incident of its own before the threshold.
+		Author: mention.Author{Name: fmt.Sprintf("membre%d-%s", i, strings.ToLower(brand))}, PublishedAt: now.Add(-time.Minute), CollectedAt: now, LangHint: "fr",
 	}
 	m.SetID()
 	return m
