@@ -109,7 +109,7 @@ func alertMention(brand string, i int) *mention.Mention {
 		Brand: brand, MatchedTerms: []string{brand}, SourceKind: mention.KindForum, SourceName: "bench-forum",
 		SourceURL: "https://forum.bench.example/", URL: fmt.Sprintf("https://forum.bench.example/t/%s", brand),
 		Anchor: fmt.Sprintf("p%d", i), Title: "Avis sur " + brand,
-		Text:   fmt.Sprintf(negativeTexts[i%len(negativeTexts)], brand, 2+i),
+		Text: fmt.Sprintf(negativeTexts[i%len(negativeTexts)], brand, 2+i),
 		// One author per mention: an author writing about several brands
 		// becomes an influencer (min_mentions 2), whose negative mention
 		// opens an incident of its own before the threshold.
