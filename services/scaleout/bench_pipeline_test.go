@@ -10,22 +10,24 @@ import (
 	"github.com/veille-oss/veille/pkg/bench"
 	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/services/alerter/alerter"
 	"github.com/veille-oss/veille/services/enricher/enricher"
 	"github.com/veille-oss/veille/services/sink/sink"
 )
 
 // TestBenchPipeline runs veille bench's pipeline stage small (in this
 // process, 1,000/s paced for 3 s, then a 3,000-mention flood): every
-// mention stored once, latency samples all seen, the paced rate kept up
-// and the table says so.
+// mention stored once, latency samples all seen, the paced rate kept up,
+// three incidents measured through enricher and alerter, and the table says
+// so.
 func TestBenchPipeline(t *testing.T) {
 	cfg := testenv.Config(t)
 	cfg.Sink.FlushInterval = 500 * time.Millisecond
 	res, err := bench.Run(context.Background(), bench.Options{
 		Count: 3000, Duration: 3 * time.Second, Rate: 1000,
 		ClickHouse: cfg.ClickHouse, Base: cfg, Log: testenv.Discard(),
-		Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run},
-		Skip:     []string{"ceilings", "crawl", "enrich"}, AlertNA: "not in this test",
+		Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run, "alerter": alerter.Run},
+		Skip:     []string{"ceilings", "crawl", "enrich"}, Alerts: 3,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +37,10 @@ func TestBenchPipeline(t *testing.T) {
 		t.Fatal("no pipeline result")
 	}
 	l := p.Latency
-	if p.PerSec <= 0 || p.Stored != 6000 || p.Distinct != 6000 {
+	if a := p.Alert; a == nil || a.Incidents != 3 || a.Missing != 0 || a.P50ms <= 0 || a.P99ms > 5000 {
+		t.Fatalf("alert latency %+v", p.Alert)
+	}
+	if p.PerSec <= 0 || p.Stored != 6000+3*20 || p.Distinct != p.Stored {
 		t.Fatalf("flood %.0f/s, stored %d / distinct %d, want 3000 paced + 3000 flood once each", p.PerSec, p.Stored, p.Distinct)
 	}
 	if l.Samples == 0 || l.Missing != 0 || l.P50ms <= 0 || l.P99ms < l.P50ms || l.Maxms < l.P99ms {
@@ -49,7 +54,7 @@ func TestBenchPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + out.String())
-	for _, want := range []string{"end-to-end ingest", "publish -> queryable p99", "paced phase stored at", "kept up", "exactly once"} {
+	for _, want := range []string{"end-to-end ingest", "publish -> queryable p99", "paced phase stored at", "kept up", "exactly once", "alert latency p50 / p99 (3 incidents"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
