@@ -272,4 +272,27 @@ func TestNATSConfPermissions(t *testing.T) {
 	if err := console.JS.DeleteStream(short2, bus.StreamEnriched); err == nil || errors.Is(err, jetstream.ErrStreamNotFound) {
 		t.Fatalf("console deleting a stream: %v, want a refusal", err)
 	}
+	// The console keeps its login sessions in its own bucket, and nobody
+	// else may write there.
+	skv, err := console.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "VEILLE_CONSOLE_SESSIONS", History: 1, TTL: 12 * time.Hour})
+	if err != nil {
+		t.Fatalf("console sessions bucket: %v", err)
+	}
+	if _, err := skv.Put(ctx, "s0123", []byte(`{"user":"alice"}`)); err != nil {
+		t.Fatalf("console session put: %v", err)
+	}
+	if e, err := skv.Get(ctx, "s0123"); err != nil || string(e.Value()) != `{"user":"alice"}` {
+		t.Fatalf("console session get: %v", err)
+	}
+	if err := skv.Delete(ctx, "s0123"); err != nil {
+		t.Fatalf("console session delete: %v", err)
+	}
+	ckv2, err := collector.JS.KeyValue(ctx, "VEILLE_CONSOLE_SESSIONS")
+	if err == nil {
+		short3, cancelShort3 := context.WithTimeout(ctx, 2*time.Second)
+		defer cancelShort3()
+		if _, err := ckv2.Put(short3, "s0123", []byte(`{"user":"mallory"}`)); err == nil {
+			t.Fatal("the collector could write a console session")
+		}
+	}
 }

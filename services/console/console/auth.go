@@ -1,17 +1,23 @@
 package console
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -58,8 +64,7 @@ func equal(a, b string) bool {
 	return a != "" && len(a) == len(b) && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// session is one logged-in browser. Sessions live in memory: a console
-// restart logs everyone out, which is acceptable for a handful of users.
+// session is one logged-in browser.
 type session struct {
 	id      string
 	user    string
@@ -68,6 +73,28 @@ type session struct {
 	seen    time.Time
 }
 
+// sessionRecord is a session as kept in the sessions bucket.
+type sessionRecord struct {
+	User    string    `json:"user"`
+	CSRF    string    `json:"csrf"`
+	Created time.Time `json:"created"`
+	Seen    time.Time `json:"seen"`
+}
+
+// BucketSessions is the NATS KV bucket of console sessions: a console
+// restart does not log people out, and several console replicas share
+// logins and logouts. Keys are hashes of the session ids, so reading the
+// bucket does not give a usable cookie.
+const BucketSessions = "VEILLE_CONSOLE_SESSIONS"
+
+// seenEvery bounds how often a session's last-seen time is written back:
+// the idle timeout is exact to this much.
+const seenEvery = time.Minute
+
+// sessions are kept in the KV bucket when there is one (the source of truth:
+// a logout on one replica is seen by all), else in memory only. The local
+// map counts this instance's sessions for the gauge and serves when the
+// bucket cannot be reached.
 type sessions struct {
 	mu      sync.Mutex
 	m       map[string]*session
@@ -75,26 +102,78 @@ type sessions struct {
 	idle    time.Duration
 	now     func() time.Time
 	onCount func(n int)
+	kv      jetstream.KeyValue
+	log     *slog.Logger
 }
 
 func newSessions(now func() time.Time, onCount func(int)) *sessions {
-	return &sessions{m: map[string]*session{}, maxAge: 12 * time.Hour, idle: 2 * time.Hour, now: now, onCount: onCount}
+	return &sessions{m: map[string]*session{}, maxAge: 12 * time.Hour, idle: 2 * time.Hour, now: now, onCount: onCount, log: slog.New(slog.DiscardHandler)}
 }
 
-func (s *sessions) create(user string) *session {
+func sessionKey(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return "s" + hex.EncodeToString(h[:20])
+}
+
+func (s *sessions) expired(se *session, now time.Time) bool {
+	return now.Sub(se.created) > s.maxAge || now.Sub(se.seen) > s.idle
+}
+
+func (s *sessions) save(ctx context.Context, se *session) error {
+	b, err := json.Marshal(sessionRecord{User: se.user, CSRF: se.csrf, Created: se.created, Seen: se.seen})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err = s.kv.Put(ctx, sessionKey(se.id), b)
+	return err
+}
+
+func (s *sessions) create(ctx context.Context, user string) *session {
+	now := s.now()
+	se := &session{id: randomToken(), user: user, csrf: randomToken(), created: now, seen: now}
+	if s.kv != nil {
+		if err := s.save(ctx, se); err != nil {
+			s.log.Warn("console: session not stored in NATS (kept in this process only)", "err", err)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
 	s.gcLocked(now)
-	se := &session{id: randomToken(), user: user, csrf: randomToken(), created: now, seen: now}
 	s.m[se.id] = se
 	s.onCount(len(s.m))
 	return se
 }
 
-func (s *sessions) get(id string) *session {
+func (s *sessions) get(ctx context.Context, id string) *session {
 	if id == "" {
 		return nil
+	}
+	now := s.now()
+	if s.kv != nil {
+		se, err := s.load(ctx, id)
+		if err == nil {
+			if se == nil || s.expired(se, now) {
+				s.forget(id)
+				if se != nil {
+					_ = s.kv.Delete(context.WithoutCancel(ctx), sessionKey(id))
+				}
+				return nil
+			}
+			if now.Sub(se.seen) >= seenEvery {
+				se.seen = now
+				if err := s.save(ctx, se); err != nil {
+					s.log.Warn("console: session last-seen not stored", "err", err)
+				}
+			}
+			s.mu.Lock()
+			s.m[id] = se
+			s.onCount(len(s.m))
+			s.mu.Unlock()
+			return se
+		}
+		s.log.Warn("console: sessions bucket unreachable; using this process's sessions", "err", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -102,8 +181,7 @@ func (s *sessions) get(id string) *session {
 	if se == nil {
 		return nil
 	}
-	now := s.now()
-	if now.Sub(se.created) > s.maxAge || now.Sub(se.seen) > s.idle {
+	if s.expired(se, now) {
 		delete(s.m, id)
 		s.onCount(len(s.m))
 		return nil
@@ -112,16 +190,45 @@ func (s *sessions) get(id string) *session {
 	return se
 }
 
-func (s *sessions) delete(id string) {
+// load reads a session from the bucket: nil, nil when there is none.
+func (s *sessions) load(ctx context.Context, id string) (*session, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	e, err := s.kv.Get(ctx, sessionKey(id))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rec sessionRecord
+	if err := json.Unmarshal(e.Value(), &rec); err != nil || rec.User == "" || rec.CSRF == "" {
+		return nil, nil // unreadable: as good as absent
+	}
+	return &session{id: id, user: rec.User, csrf: rec.CSRF, created: rec.Created, seen: rec.Seen}, nil
+}
+
+func (s *sessions) forget(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.m, id)
 	s.onCount(len(s.m))
 }
 
+func (s *sessions) delete(ctx context.Context, id string) {
+	if s.kv != nil {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if err := s.kv.Delete(dctx, sessionKey(id)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			s.log.Warn("console: session not deleted from NATS", "err", err)
+		}
+		cancel()
+	}
+	s.forget(id)
+}
+
 func (s *sessions) gcLocked(now time.Time) {
 	for id, se := range s.m {
-		if now.Sub(se.created) > s.maxAge || now.Sub(se.seen) > s.idle {
+		if s.expired(se, now) {
 			delete(s.m, id)
 		}
 	}

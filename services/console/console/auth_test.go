@@ -1,8 +1,10 @@
 package console_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -233,4 +235,66 @@ func flipFirst(tok string) string {
 		return "y" + tok[1:]
 	}
 	return "x" + tok[1:]
+}
+
+// TestSessionsSharedThroughNATS: a session lives in the NATS KV bucket, so
+// a second console (a restart, or another replica) knows it, a logout on
+// one is a logout on all, and the bucket holds no usable session id.
+func TestSessionsSharedThroughNATS(t *testing.T) {
+	h := setup(t)
+	c, _ := h.login()
+	var sess string
+	for _, ck := range c.Jar.Cookies(mustURL(t, h.http.URL)) {
+		if ck.Name == "veille_session" {
+			sess = ck.Value
+		}
+	}
+	if sess == "" {
+		t.Fatal("no session cookie")
+	}
+	srv2, err := console.New(context.Background(), h.env, console.Options{Now: h.clock.Now, Store: h.st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	http2 := httptest.NewServer(srv2.Handler())
+	defer func() { http2.CloseClientConnections(); http2.Close(); srv2.Close() }()
+	h2 := *h
+	h2.http = http2
+	c2 := h2.client()
+	c2.Jar.SetCookies(mustURL(t, http2.URL), []*http.Cookie{{Name: "veille_session", Value: sess}})
+	resp, body := h2.get(c2, "/sources")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, testUser) {
+		t.Fatalf("second console does not know the session: %d", resp.StatusCode)
+	}
+	// The bucket's keys and values do not contain the session id.
+	kv, err := h.bus.JS.KeyValue(context.Background(), console.BucketSessions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := kv.ListKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for k := range keys.Keys() {
+		n++
+		e, err := kv.Get(context.Background(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(k, sess) || strings.Contains(string(e.Value()), sess) {
+			t.Fatalf("the sessions bucket holds the session id in clear (key %s)", k)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d sessions in the bucket, want 1", n)
+	}
+	// Logout on the second console; the first one refuses the cookie too.
+	resp, _ = h2.post(c2, "/logout", url.Values{"csrf_token": {csrfOf(t, body)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout on the second console: %d", resp.StatusCode)
+	}
+	if resp, _ := h.get(c, "/sources"); resp.StatusCode != http.StatusFound {
+		t.Fatalf("first console after a logout on the second: %d, want a redirect to /login", resp.StatusCode)
+	}
 }

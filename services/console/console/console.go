@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
@@ -83,6 +84,25 @@ type Server struct {
 	done     chan struct{}
 }
 
+// sessionsKV opens (or creates) the sessions bucket; entries expire with the
+// sessions' maximum age.
+func (s *Server) sessionsKV(ctx context.Context) (jetstream.KeyValue, error) {
+	if s.env.Bus == nil || s.env.Bus.JS == nil {
+		return nil, errors.New("no NATS connection")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	r := max(s.env.Config.NATS.Replicas, 1)
+	kv, err := s.env.Bus.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: BucketSessions, History: 1, TTL: s.sessions.maxAge, Storage: jetstream.FileStorage, Replicas: r,
+		Description: "veille console sessions (keys are hashes of the session ids)",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kv bucket %s: %w", BucketSessions, err)
+	}
+	return kv, nil
+}
+
 // Run serves the console on console.listen until ctx ends.
 func Run(ctx context.Context, env *service.Env) error { return RunWith(ctx, env, Options{}) }
 
@@ -140,6 +160,12 @@ func New(ctx context.Context, env *service.Env, opts Options) (*Server, error) {
 	s.queryDur = m.Histogram("console_query_seconds", "ClickHouse query latency of console pages.", prometheus.DefBuckets, "query")
 	s.logins = m.Counter("console_logins_total", "Console login attempts by result.", "result")
 	s.sessions = newSessions(opts.Now, func(n int) { sessGauge.Set(float64(n)) })
+	s.sessions.log = s.log
+	if kv, err := s.sessionsKV(ctx); err != nil {
+		s.log.Warn("console: sessions kept in this process only (a restart logs people out)", "err", err)
+	} else {
+		s.sessions.kv = kv
+	}
 	s.userThr = newThrottle(opts.MaxUserFailures, opts.FailureWindow, opts.Lockout, opts.Now)
 	s.ipThr = newThrottle(opts.MaxIPFailures, opts.FailureWindow, opts.Lockout, opts.Now)
 	s.hub = newHub(dropped.Inc, func(n int) { sseGauge.Set(float64(n)) })
@@ -326,7 +352,7 @@ func (s *Server) authenticate(r *http.Request) (identity, bool) {
 	if err != nil {
 		return identity{}, false
 	}
-	se := s.sessions.get(c.Value)
+	se := s.sessions.get(r.Context(), c.Value)
 	if se == nil {
 		return identity{}, false
 	}
@@ -462,9 +488,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.userThr.reset(userKey)
 	s.ipThr.reset(ipKey)
 	if c, err := r.Cookie(cookieSession); err == nil {
-		s.sessions.delete(c.Value) // no session fixation: always a new id
+		s.sessions.delete(r.Context(), c.Value) // no session fixation: always a new id
 	}
-	se := s.sessions.create(user)
+	se := s.sessions.create(r.Context(), user)
 	s.setCookie(w, r, cookieSession, se.id, int(s.sessions.maxAge/time.Second))
 	s.log.Info("console: login", "user", user, "ip", clientIP(r))
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
@@ -472,7 +498,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if id := identityOf(r); id.sess != nil {
-		s.sessions.delete(id.sess.id)
+		s.sessions.delete(r.Context(), id.sess.id)
 	}
 	s.setCookie(w, r, cookieSession, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
