@@ -170,6 +170,9 @@ func TestNATSConfPermissions(t *testing.T) {
 		{"console", "pub", "mentions.enriched.fr", true},
 		{"console", "pub", "alerts.duval", true},
 		{"console", "pub", "$KV.VEILLE_SOURCES.web.x", true},
+		{"console", "pub", "$KV.VEILLE_CONSOLE_SESSIONS.s0123", false},
+		{"collector", "pub", "$KV.VEILLE_CONSOLE_SESSIONS.s0123", true},
+		{"alerter", "pub", "$KV.VEILLE_CONSOLE_SESSIONS.s0123", true},
 		{"console", "pub", "$JS.API.STREAM.DELETE.MENTIONS_ENRICHED", true},
 		{"console", "pub", "$JS.API.CONSUMER.DELETE.MENTIONS_ENRICHED.sink", true},
 	}
@@ -287,12 +290,5 @@ func TestNATSConfPermissions(t *testing.T) {
 	if err := skv.Delete(ctx, "s0123"); err != nil {
 		t.Fatalf("console session delete: %v", err)
 	}
-	ckv2, err := collector.JS.KeyValue(ctx, "VEILLE_CONSOLE_SESSIONS")
-	if err == nil {
-		short3, cancelShort3 := context.WithTimeout(ctx, 2*time.Second)
-		defer cancelShort3()
-		if _, err := ckv2.Put(short3, "s0123", []byte(`{"user":"mallory"}`)); err == nil {
-			t.Fatal("the collector could write a console session")
-		}
-	}
+	// (Other roles writing there are refused: see the table above.)
 }
