@@ -166,6 +166,55 @@ func measureAlerts(ctx context.Context, b *bus.Bus, h *hookReceiver, n int) (Ale
 	return res, nil
 }
 
+// measureAlertsTogether opens n incidents at once, one brand each (named
+// prefix00, prefix01…): alertColdMin-1 negative raw mentions for every
+// brand, a pause, then the threshold-crossing mention of every brand in a
+// row. Latency = each one's publish -> its brand's first webhook, waiting
+// up to wait. Made to run beside a paced load.
+func measureAlertsTogether(ctx context.Context, b *bus.Bus, h *hookReceiver, prefix string, n int, wait time.Duration) (AlertLatency, error) {
+	res := AlertLatency{Incidents: n}
+	names := make([]string, n)
+	for i := range n {
+		names[i] = fmt.Sprintf("%s%02d", prefix, i)
+		for j := range alertColdMin - 1 {
+			if err := b.PublishMention(ctx, bus.RawSubject(mention.KindForum), alertMention(names[i], j)); err != nil {
+				return res, fmt.Errorf("%w: alert burst: %v", ErrBench, err)
+			}
+		}
+	}
+	time.Sleep(1500 * time.Millisecond)
+	t0 := make([]time.Time, n)
+	for i, brand := range names {
+		t0[i] = time.Now()
+		if err := b.PublishMention(ctx, bus.RawSubject(mention.KindForum), alertMention(brand, alertColdMin)); err != nil {
+			return res, fmt.Errorf("%w: alert trigger: %v", ErrBench, err)
+		}
+	}
+	var lat []float64
+	deadline := time.Now().Add(wait)
+	for i, brand := range names {
+		for {
+			if at, ok := h.firstFor(brand); ok {
+				lat = append(lat, float64(max(0, at.Sub(t0[i]).Microseconds()))/1000)
+				break
+			}
+			if time.Now().After(deadline) {
+				res.Missing++
+				res.MissingBrands = append(res.MissingBrands, brand)
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return res, ctx.Err()
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}
+	slices.Sort(lat)
+	res.P50ms, res.P99ms = percentile(lat, 0.5), percentile(lat, 0.99)
+	return res, nil
+}
+
 // withAlerting returns cfg with the alerting section pointing at h.
 func withAlerting(cfg *config.Config, h *hookReceiver) error {
 	n, err := alertingNode(h.srv.URL + "/hook")

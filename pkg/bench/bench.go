@@ -135,6 +135,10 @@ type Pipeline struct {
 	// Alert is publish of the threshold-crossing raw mention -> webhook
 	// received, through enricher and alerter, with the pipeline otherwise idle.
 	Alert *AlertLatency `json:"alert,omitempty"`
+	// AlertLoaded is the same, measured during the paced phase: incidents
+	// opened while the pipeline carries the paced rate (the situation a bad
+	// buzz actually arrives in).
+	AlertLoaded *AlertLatency `json:"alert_under_load,omitempty"`
 	// MachineBusy is the share of all CPUs busy during the flood (every
 	// process: pipeline, loadgen, ClickHouse, anything else running).
 	MachineBusy float64 `json:"machine_cpu_busy"`
@@ -171,10 +175,12 @@ const KeptUpSlack = time.Second
 
 // AlertLatency is measured over Incidents incidents, one brand each.
 type AlertLatency struct {
-	Incidents int     `json:"incidents"`
-	Missing   int     `json:"missing"` // no webhook within 15 s
-	P50ms     float64 `json:"p50_ms"`
-	P99ms     float64 `json:"p99_ms"`
+	Incidents int `json:"incidents"`
+	Missing   int `json:"missing"` // no webhook within 15 s
+	// MissingBrands names them.
+	MissingBrands []string `json:"missing_brands,omitempty"`
+	P50ms         float64  `json:"p50_ms"`
+	P99ms         float64  `json:"p99_ms"`
 }
 
 // Result is everything one run measured.

@@ -352,12 +352,38 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 
 	// Phase 1: paced at the target rate, for latency and memory under a
 	// steady load (before any backlog has inflated the heap).
+	// Incidents open in the middle of it, for alert latency under load.
+	type loaded struct {
+		a   AlertLatency
+		err error
+	}
+	var underLoad chan loaded
+	if hook != nil && opt.Rate > 0 && opt.Duration > 0 {
+		underLoad = make(chan loaded, 1)
+		go func() {
+			time.Sleep(opt.Duration / 3)
+			a, err := measureAlertsTogether(ctx, b, hook, "Benchcharge", min(opt.Alerts, 10), 60*time.Second)
+			underLoad <- loaded{a, err}
+		}()
+	}
 	lat, err := pacedLatency(ctx, opt, st, b, rp, 0, gens)
 	p.Latency = lat
+	if underLoad != nil {
+		l := <-underLoad
+		if err == nil && l.err != nil {
+			err = l.err
+		}
+		if l.err == nil {
+			p.AlertLoaded = &l.a
+		}
+	}
 	if err != nil {
 		return p, err
 	}
 	paced := uint64(lat.Published)
+	if p.AlertLoaded != nil {
+		paced += uint64(p.AlertLoaded.Incidents * alertColdMin) // stored beside the paced ones
+	}
 	if rss != nil {
 		finishRSS()
 		rss = sampleRSS(rp.pid, 250*time.Millisecond)

@@ -12,6 +12,7 @@ const (
 	TargetIngestPerSec = 10000
 	TargetP99ms        = 5000
 	TargetRSSMB        = 500
+	TargetAlertP99ms   = 2000
 )
 
 // WriteTable prints r as the table `veille bench` shows.
@@ -79,6 +80,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 			fmt.Sprintf("pipeline otherwise idle; %d without alert in 15 s", a.Missing), "")
 	} else if r.AlertNA != "" {
 		row("alert latency p50/p99", "n/a", r.AlertNA, "")
+	}
+	if p := r.Pipeline; p != nil && p.AlertLoaded != nil {
+		a := p.AlertLoaded
+		row(fmt.Sprintf("  under load: %d incidents at once, paced %s/s", a.Incidents, thousands(p.Latency.Rate)), ms(a.P50ms)+" / "+ms(a.P99ms),
+			fmt.Sprintf("%s target; %d without alert in 60 s", ms(TargetAlertP99ms), a.Missing), pct(a.P99ms/TargetAlertP99ms))
 	}
 	switch {
 	case r.EnrichPerCore > 0:

@@ -79,6 +79,10 @@ var fixedPhrases = map[string]float64{
 	"de merde": -0.9, "au top": 0.8, "trop bien": 0.8, "trop cher": -0.6, "coup de coeur": 0.8, "chef de oeuvre": 0.9,
 	"chef-de oeuvre": 0.9, "je recommande": 0.7, "bien joue": 0.8, "ne importe quoi": -0.7, "nimporte quoi": -0.7,
 	"dommage que": -0.5,
+	// complaints about deliveries and service: "never" here is the grievance
+	"plus jamais": -0.7, "jamais livre": -0.7, "jamais livree": -0.7, "jamais recu": -0.7, "jamais recue": -0.7,
+	"toujours pas recu": -0.7, "toujours pas recue": -0.7, "toujours pas livre": -0.7, "toujours pas livree": -0.7,
+	"never again": -0.7, "never arrived": -0.7, "never received": -0.7,
 }
 
 // Lexicon maps folded word forms to polarity in [-1, 1].
@@ -123,8 +127,9 @@ func (l Lexicon) withHand() Lexicon {
 		out[Fold(f[i])] = p
 	}
 	// function words and news adjectives that Pattern scores but that carry
-	// no opinion in posts and articles.
-	for _, w := range strings.Fields("plus tout tous toute toutes autre autres seul seule dernier derniere premier premiere nouveau nouvelle nouveaux nouvelles petit petite grand grande vrai vraie gros grosse long longue haut haute public publique general generale national nationale politique actuel actuelle") {
+	// no opinion in posts and articles; "sur" is "sûr" folded, which would
+	// score the preposition "sur" (on) as praise.
+	for _, w := range strings.Fields("sur plus tout tous toute toutes autre autres seul seule dernier derniere premier premiere nouveau nouvelle nouveaux nouvelles petit petite grand grande vrai vraie gros grosse long longue haut haute public publique general generale national nationale politique actuel actuelle") {
 		delete(out, w)
 	}
 	return out

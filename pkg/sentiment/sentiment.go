@@ -119,8 +119,36 @@ func (a *Analyzer) Analyze(text string) Result {
 		Score:      round3(p[ClassPos] - p[ClassNeg]),
 		Confidence: round3(p[best]),
 	}
+	if c, ok := overrule(&r); ok && c != best {
+		// Several unanimous, strong rule hits and a model that disagrees:
+		// the model's word weights (trained on tweets) can outvote a plain
+		// complaint through words like "commande" or an unknown brand
+		// name. The evidence wins; the score meets the model halfway.
+		best = c
+		res.Label = Labels[c]
+		res.Score = round3((r.Score + res.Score) / 2)
+		res.Confidence = round3(0.5 + math.Abs(res.Score)/2)
+	}
 	res.Evidence = a.evidence(toks, &r, s, best)
 	return res
+}
+
+// overrule returns the class the rules alone vouch for: at least two
+// lexical hits, all of one sign and none negated, and a rule score of at
+// least 0.9 in magnitude.
+func overrule(r *Rules) (int, bool) {
+	if len(r.Hits) < 2 || math.Abs(r.Score) < 0.9 {
+		return 0, false
+	}
+	for _, h := range r.Hits {
+		if h.Negated || h.Value == 0 || (h.Value > 0) != (r.Score > 0) {
+			return 0, false
+		}
+	}
+	if r.Score > 0 {
+		return ClassPos, true
+	}
+	return ClassNeg, true
 }
 
 func ruleOnly(r *Rules) Result {

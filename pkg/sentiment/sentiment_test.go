@@ -225,3 +225,31 @@ func BenchmarkAnalyze(b *testing.B) {
 		})
 	}
 }
+
+// TestStrongEvidenceWins: a plain complaint with several unanimous lexical
+// hits stays negative whatever brand name it carries; the hashed word
+// features of an unknown name once tipped it to positive.
+func TestStrongEvidenceWins(t *testing.T) {
+	a, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, brand := range []string{"Duval", "Benchcharge08", "Benchcharge07", "Zorglub", "FibreMax"} {
+		text := "Service client " + brand + " injoignable depuis 3 jours, commande jamais livrée, très mécontent, plus jamais."
+		for _, txt := range []string{text, "Avis sur " + brand + "\n" + text} { // the enricher prefixes the title
+			if r := a.Analyze(txt); r.Label != "neg" || r.Score >= 0 || len(r.Evidence) == 0 {
+				t.Errorf("%q: %+v, want neg with evidence", txt, r)
+			}
+		}
+	}
+	for _, c := range []struct{ text, want string }{
+		{"Je ne commanderai plus jamais chez eux.", "neg"},
+		{"Colis toujours pas reçu après 3 semaines.", "neg"},
+		{"Never again, my parcel never arrived.", "neg"},
+		{"Rendez-vous sur le quai numéro 3 à 18 h.", "neu"}, // "sur" is not "sûr"
+	} {
+		if r := a.Analyze(c.text); r.Label != c.want {
+			t.Errorf("%q: %+v, want %s", c.text, r, c.want)
+		}
+	}
+}

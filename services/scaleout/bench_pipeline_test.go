@@ -40,7 +40,10 @@ func TestBenchPipeline(t *testing.T) {
 	if a := p.Alert; a == nil || a.Incidents != 3 || a.Missing != 0 || a.P50ms <= 0 || a.P99ms > 5000 {
 		t.Fatalf("alert latency %+v", p.Alert)
 	}
-	if p.PerSec <= 0 || p.Stored != 6000+3*20 || p.Distinct != p.Stored {
+	if a := p.AlertLoaded; a == nil || a.Incidents != 3 || a.Missing != 0 || a.P50ms <= 0 || a.P99ms > 5000 {
+		t.Fatalf("alert latency under load %+v", p.AlertLoaded)
+	}
+	if p.PerSec <= 0 || p.Stored != 6000+2*3*20 || p.Distinct != p.Stored {
 		t.Fatalf("flood %.0f/s, stored %d / distinct %d, want 3000 paced + 3000 flood once each", p.PerSec, p.Stored, p.Distinct)
 	}
 	if l.Samples == 0 || l.Missing != 0 || l.P50ms <= 0 || l.P99ms < l.P50ms || l.Maxms < l.P99ms {
@@ -54,7 +57,7 @@ func TestBenchPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + out.String())
-	for _, want := range []string{"end-to-end ingest", "publish -> queryable p99", "paced phase stored at", "kept up", "exactly once", "alert latency p50 / p99 (3 incidents"} {
+	for _, want := range []string{"end-to-end ingest", "publish -> queryable p99", "paced phase stored at", "kept up", "exactly once", "alert latency p50 / p99 (3 incidents", "under load: 3 incidents at once"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
