@@ -155,9 +155,10 @@ func (s *sessions) get(ctx context.Context, id string) *session {
 		se, err := s.load(ctx, id)
 		if err == nil {
 			if se == nil || s.expired(se, now) {
-				s.forget(id)
 				if se != nil {
-					_ = s.kv.Delete(context.WithoutCancel(ctx), sessionKey(id))
+					s.delete(ctx, id)
+				} else {
+					s.forget(id)
 				}
 				return nil
 			}
