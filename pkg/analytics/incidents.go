@@ -50,24 +50,19 @@ const incidentColsInsert = `incident_id, brand, rule, event, severity, status, o
   window_start, window_end, count_total, count_neg, count_neu, count_pos, count_influencer, count_toxic,
   top_mention_ids, summary, deliveries, version`
 
-func scanIncidents(rows driver.Rows) ([]Incident, error) {
-	var out []Incident
-	for rows.Next() {
-		var i Incident
-		if err := rows.Scan(&i.ID, &i.Brand, &i.Rule, &i.Event, &i.Severity, &i.Status, &i.OpenedAt, &i.UpdatedAt, &i.ResolvedAt,
-			&i.WindowStart, &i.WindowEnd, &i.CountTotal, &i.CountNeg, &i.CountNeu, &i.CountPos, &i.CountInfluencer, &i.CountToxic,
-			&i.TopMentionIDs, &i.Summary, &i.Deliveries, &i.Version); err != nil {
-			return nil, err
-		}
-		for _, t := range []*time.Time{&i.OpenedAt, &i.UpdatedAt, &i.ResolvedAt, &i.WindowStart, &i.WindowEnd} {
-			*t = t.UTC()
-			if t.Unix() <= 0 {
-				*t = time.Time{}
-			}
-		}
-		out = append(out, i)
+func scanIncident(rows driver.Rows, i *Incident) error {
+	if err := rows.Scan(&i.ID, &i.Brand, &i.Rule, &i.Event, &i.Severity, &i.Status, &i.OpenedAt, &i.UpdatedAt, &i.ResolvedAt,
+		&i.WindowStart, &i.WindowEnd, &i.CountTotal, &i.CountNeg, &i.CountNeu, &i.CountPos, &i.CountInfluencer, &i.CountToxic,
+		&i.TopMentionIDs, &i.Summary, &i.Deliveries, &i.Version); err != nil {
+		return err
 	}
-	return out, rows.Err()
+	for _, t := range []*time.Time{&i.OpenedAt, &i.UpdatedAt, &i.ResolvedAt, &i.WindowStart, &i.WindowEnd} {
+		*t = t.UTC()
+		if t.Unix() <= 0 {
+			*t = time.Time{}
+		}
+	}
+	return nil
 }
 
 // stickyAck is the current status: the newest row's, except that a
@@ -132,16 +127,7 @@ func Incidents(ctx context.Context, conn driver.Conn, db string, f Filter) ([]In
 		w.add("a_status = ?", f.Status)
 	}
 	q := latest(t, w.sql()) + fmt.Sprintf(" ORDER BY a_status = 'resolved', a_updated_at DESC, incident_id LIMIT %d", f.limit())
-	rows, err := conn.Query(ctx, q, w.args...)
-	if err != nil {
-		return nil, queryErr("incidents", err)
-	}
-	defer rows.Close()
-	out, err := scanIncidents(rows)
-	if err != nil {
-		return nil, queryErr("incidents", err)
-	}
-	return out, nil
+	return queryAll(ctx, conn, "incidents", q, w.args, scanIncident)
 }
 
 // IncidentByID returns the current state of one incident, or ErrNotFound.
@@ -153,14 +139,9 @@ func IncidentByID(ctx context.Context, conn driver.Conn, db, id string) (Inciden
 	if id == "" || len(id) > 200 {
 		return Incident{}, fmt.Errorf("%w: incident id %q", ErrNotFound, id)
 	}
-	rows, err := conn.Query(ctx, latest(t, "incident_id = ?")+" LIMIT 1", id)
+	out, err := queryAll(ctx, conn, "incident", latest(t, "incident_id = ?")+" LIMIT 1", []any{id}, scanIncident)
 	if err != nil {
-		return Incident{}, queryErr("incident", err)
-	}
-	defer rows.Close()
-	out, err := scanIncidents(rows)
-	if err != nil {
-		return Incident{}, queryErr("incident", err)
+		return Incident{}, err
 	}
 	if len(out) == 0 {
 		return Incident{}, fmt.Errorf("%w: incident %q", ErrNotFound, id)

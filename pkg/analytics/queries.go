@@ -80,22 +80,19 @@ func VolumeSeries(ctx context.Context, conn driver.Conn, db string, f Filter, st
 	q := fmt.Sprintf(`SELECT intDiv(toUInt32(published_at), %d) * %d AS b,
   countIf(sentiment_label = 'neg'), countIf(sentiment_label = 'neu'), countIf(sentiment_label = 'pos'), count()
 FROM %s FINAL WHERE %s GROUP BY b ORDER BY b`, sec, sec, t, w.sql())
-	rows, err := conn.Query(ctx, q, w.args...)
+	type bucket struct {
+		at uint64
+		p  VolumePoint
+	}
+	buckets, err := queryAll(ctx, conn, "volume", q, w.args, func(rows driver.Rows, b *bucket) error {
+		return rows.Scan(&b.at, &b.p.Neg, &b.p.Neu, &b.p.Pos, &b.p.Total)
+	})
 	if err != nil {
-		return Volume{}, queryErr("volume", err)
+		return Volume{}, err
 	}
-	defer rows.Close()
-	got := map[int64]VolumePoint{}
-	for rows.Next() {
-		var b uint64
-		var p VolumePoint
-		if err := rows.Scan(&b, &p.Neg, &p.Neu, &p.Pos, &p.Total); err != nil {
-			return Volume{}, queryErr("volume", err)
-		}
-		got[int64(b)] = p
-	}
-	if err := rows.Err(); err != nil {
-		return Volume{}, queryErr("volume", err)
+	got := make(map[int64]VolumePoint, len(buckets))
+	for _, b := range buckets {
+		got[int64(b.at)] = b.p
 	}
 	v := Volume{Step: step}
 	first := from.Unix() / sec * sec
@@ -182,25 +179,18 @@ func ShareOfVoice(ctx context.Context, conn driver.Conn, db string, f Filter) ([
 	w := f.where(skipBrand)
 	q := fmt.Sprintf(`SELECT brand, count() AS n, countIf(sentiment_label = 'neg'), countIf(sentiment_label = 'neu'), countIf(sentiment_label = 'pos')
 FROM %s FINAL WHERE %s GROUP BY brand ORDER BY n DESC, brand LIMIT %d`, t, w.sql(), f.limit())
-	rows, err := conn.Query(ctx, q, w.args...)
-	if err != nil {
-		return nil, queryErr("share of voice", err)
-	}
-	defer rows.Close()
-	var out []BrandShare
 	var total uint64
-	for rows.Next() {
-		var b BrandShare
+	out, err := queryAll(ctx, conn, "share of voice", q, w.args, func(rows driver.Rows, b *BrandShare) error {
 		var neg, neu, pos uint64
 		if err := rows.Scan(&b.Brand, &b.Mentions, &neg, &neu, &pos); err != nil {
-			return nil, queryErr("share of voice", err)
+			return err
 		}
 		b.Net = net(pos, neg, neu)
 		total += b.Mentions
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, queryErr("share of voice", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for i := range out {
 		out[i].Share = math.Round(float64(out[i].Mentions)/float64(total)*1000) / 10
@@ -229,23 +219,9 @@ func TopSources(ctx context.Context, conn driver.Conn, db string, f Filter) ([]S
 	w := f.where(false)
 	q := fmt.Sprintf(`SELECT source_name, toString(any(source_kind)), count() AS n, countIf(sentiment_label = 'neg'), countIf(sentiment_label = 'pos')
 FROM %s FINAL WHERE %s GROUP BY source_name ORDER BY n DESC, source_name LIMIT %d`, t, w.sql(), f.limit())
-	rows, err := conn.Query(ctx, q, w.args...)
-	if err != nil {
-		return nil, queryErr("top sources", err)
-	}
-	defer rows.Close()
-	var out []SourceCount
-	for rows.Next() {
-		var s SourceCount
-		if err := rows.Scan(&s.Name, &s.Kind, &s.Mentions, &s.Neg, &s.Pos); err != nil {
-			return nil, queryErr("top sources", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, queryErr("top sources", err)
-	}
-	return out, nil
+	return queryAll(ctx, conn, "top sources", q, w.args, func(rows driver.Rows, s *SourceCount) error {
+		return rows.Scan(&s.Name, &s.Kind, &s.Mentions, &s.Neg, &s.Pos)
+	})
 }
 
 // AuthorCount is one author's activity. Authors are grouped by the
@@ -280,27 +256,16 @@ func TopAuthors(ctx context.Context, conn driver.Conn, db string, f Filter) ([]A
 	q := fmt.Sprintf(`SELECT if(author_key != '', author_key, lower(author_name)) AS k, any(author_name), any(author_url), count() AS n,
   countIf(sentiment_label = 'neg'), countIf(sentiment_label = 'pos'), max(is_influencer), toFloat64(max(influence_score)) AS score, toUInt64(max(author_followers))
 FROM %s FINAL WHERE %s GROUP BY k ORDER BY %s, k LIMIT %d`, t, w.sql(), order, f.limit())
-	rows, err := conn.Query(ctx, q, w.args...)
-	if err != nil {
-		return nil, queryErr("top authors", err)
-	}
-	defer rows.Close()
-	var out []AuthorCount
-	for rows.Next() {
-		var a AuthorCount
+	return queryAll(ctx, conn, "top authors", q, w.args, func(rows driver.Rows, a *AuthorCount) error {
 		var key string
 		var infl uint8
 		if err := rows.Scan(&key, &a.Name, &a.URL, &a.Mentions, &a.Neg, &a.Pos, &infl, &a.InfluenceScore, &a.Followers); err != nil {
-			return nil, queryErr("top authors", err)
+			return err
 		}
 		a.Influencer = infl == 1
 		a.InfluenceScore = math.Round(a.InfluenceScore*10) / 10
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, queryErr("top authors", err)
-	}
-	return out, nil
+		return nil
+	})
 }
 
 // TermCount is how often a term occurs across mentions, and in how many
@@ -334,23 +299,11 @@ func TopTerms(ctx context.Context, conn driver.Conn, db string, f Filter) (Terms
 		q := fmt.Sprintf(`SELECT term, count() AS n, countIf(s = 'neg'), countIf(s = 'pos') FROM (
   SELECT lowerUTF8(arrayJoin(%s)) AS term, toString(sentiment_label) AS s FROM %s FINAL WHERE %s
 ) WHERE term != '' GROUP BY term ORDER BY n DESC, term LIMIT %d`, col, t, w.sql(), f.limit())
-		rows, err := conn.Query(ctx, q, w.args...)
+		list, err := queryAll(ctx, conn, "top terms", q, w.args, func(rows driver.Rows, tc *TermCount) error {
+			return rows.Scan(&tc.Term, &tc.Mentions, &tc.Neg, &tc.Pos)
+		})
 		if err != nil {
-			return Terms{}, queryErr("top terms", err)
-		}
-		var list []TermCount
-		for rows.Next() {
-			var tc TermCount
-			if err := rows.Scan(&tc.Term, &tc.Mentions, &tc.Neg, &tc.Pos); err != nil {
-				rows.Close()
-				return Terms{}, queryErr("top terms", err)
-			}
-			list = append(list, tc)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return Terms{}, queryErr("top terms", err)
+			return Terms{}, err
 		}
 		if col == "matched_terms" {
 			out.Matched = list
@@ -379,26 +332,41 @@ func LanguageSplit(ctx context.Context, conn driver.Conn, db string, f Filter) (
 	}
 	w := f.where(false)
 	q := fmt.Sprintf(`SELECT if(lang = '', 'und', lang) AS l, count() AS n FROM %s FINAL WHERE %s GROUP BY l ORDER BY n DESC, l LIMIT %d`, t, w.sql(), f.limit())
-	rows, err := conn.Query(ctx, q, w.args...)
-	if err != nil {
-		return nil, queryErr("language split", err)
-	}
-	defer rows.Close()
-	var out []LangCount
 	var total uint64
-	for rows.Next() {
-		var l LangCount
+	out, err := queryAll(ctx, conn, "language split", q, w.args, func(rows driver.Rows, l *LangCount) error {
 		if err := rows.Scan(&l.Lang, &l.Mentions); err != nil {
-			return nil, queryErr("language split", err)
+			return err
 		}
 		total += l.Mentions
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, queryErr("language split", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for i := range out {
 		out[i].Share = math.Round(float64(out[i].Mentions)/float64(total)*1000) / 10
+	}
+	return out, nil
+}
+
+// queryAll runs q and scans every row into a T with scan; errors are
+// wrapped by queryErr under what.
+func queryAll[T any](ctx context.Context, conn driver.Conn, what, q string, args []any, scan func(driver.Rows, *T) error) ([]T, error) {
+	rows, err := conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, queryErr(what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, queryErr(what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, queryErr(what, err)
 	}
 	return out, nil
 }

@@ -36,21 +36,16 @@ const mentionCols = `id, brand, toString(source_kind), source_name, url, title, 
   is_influencer, toFloat64(influence_score), published_at, lang, toString(sentiment_label), toFloat64(sentiment_score),
   matched_terms, sentiment_evidence, toxic, toxicity`
 
-func scanMentions(rows driver.Rows) ([]Mention, error) {
-	var out []Mention
-	for rows.Next() {
-		var m Mention
-		var infl, toxic uint8
-		if err := rows.Scan(&m.ID, &m.Brand, &m.SourceKind, &m.SourceName, &m.URL, &m.Title, &m.Text, &m.AuthorName, &m.AuthorURL,
-			&infl, &m.InfluenceScore, &m.PublishedAt, &m.Lang, &m.Sentiment, &m.SentimentScore,
-			&m.MatchedTerms, &m.Evidence, &toxic, &m.Toxicity); err != nil {
-			return nil, err
-		}
-		m.IsInfluencer, m.Toxic = infl == 1, toxic == 1
-		m.PublishedAt = m.PublishedAt.UTC()
-		out = append(out, m)
+func scanMention(rows driver.Rows, m *Mention) error {
+	var infl, toxic uint8
+	if err := rows.Scan(&m.ID, &m.Brand, &m.SourceKind, &m.SourceName, &m.URL, &m.Title, &m.Text, &m.AuthorName, &m.AuthorURL,
+		&infl, &m.InfluenceScore, &m.PublishedAt, &m.Lang, &m.Sentiment, &m.SentimentScore,
+		&m.MatchedTerms, &m.Evidence, &toxic, &m.Toxicity); err != nil {
+		return err
 	}
-	return out, rows.Err()
+	m.IsInfluencer, m.Toxic = infl == 1, toxic == 1
+	m.PublishedAt = m.PublishedAt.UTC()
+	return nil
 }
 
 // Search returns the filtered mentions, newest first (f.Query searches
@@ -65,16 +60,7 @@ func Search(ctx context.Context, conn driver.Conn, db string, f Filter) ([]Menti
 	}
 	w := f.where(false)
 	q := fmt.Sprintf(`SELECT %s FROM %s FINAL WHERE %s ORDER BY published_at DESC, id LIMIT %d`, mentionCols, t, w.sql(), f.limit())
-	rows, err := conn.Query(ctx, q, w.args...)
-	if err != nil {
-		return nil, queryErr("search", err)
-	}
-	defer rows.Close()
-	out, err := scanMentions(rows)
-	if err != nil {
-		return nil, queryErr("search", err)
-	}
-	return out, nil
+	return queryAll(ctx, conn, "search", q, w.args, scanMention)
 }
 
 // Count returns how many mentions match f (for "N results" and paging).
@@ -118,14 +104,5 @@ func MentionsByID(ctx context.Context, conn driver.Conn, db string, ids []string
 		return nil, nil
 	}
 	q := fmt.Sprintf(`SELECT %s FROM %s FINAL WHERE id IN (%s) ORDER BY published_at DESC, id`, mentionCols, t, strings.Join(clean, ","))
-	rows, err := conn.Query(ctx, q)
-	if err != nil {
-		return nil, queryErr("mentions by id", err)
-	}
-	defer rows.Close()
-	out, err := scanMentions(rows)
-	if err != nil {
-		return nil, queryErr("mentions by id", err)
-	}
-	return out, nil
+	return queryAll(ctx, conn, "mentions by id", q, nil, scanMention)
 }
