@@ -58,17 +58,3 @@ brands:
 		}
 	}
 }
-
-func TestRecordOf(t *testing.T) {
-	ev := Event{Kind: Escalated, Incident: Incident{ID: "inc-1", Brand: "Duval", Cause: CauseVolume, Severity: 7, Seq: 3,
-		OpenedAt: t0, UpdatedAt: t0.Add(time.Minute), Window: Window{Duration: 5 * time.Minute},
-		Counts: Counts{Total: 10, Neg: 8, Neu: 2, Influencer: 1}, Top: []TopMention{{ID: "m1"}, {ID: "m2"}}}}
-	r := RecordOf(ev, []Delivery{{Channel: "cm-slack", Status: "delivered", Attempts: 2, DeliveredAt: t0.Add(2 * time.Minute)}, {Channel: "ops-mail", Status: "retrying", Attempts: 1, LastError: "HTTP 503"}})
-	if r.IncidentID != "inc-1" || r.Event != "escalated" || r.Severity != 7 || r.Seq != 3 || r.WindowSeconds != 300 ||
-		r.Neg != 8 || strings.Join(r.TopMentionIDs, ",") != "m1,m2" || !r.ResolvedAt.Equal(time.Unix(0, 0)) {
-		t.Fatalf("record: %+v", r)
-	}
-	if len(r.DeliveryChannel) != 2 || r.DeliveryAttempts[0] != 2 || !r.DeliveredAt[1].Equal(time.Unix(0, 0)) || r.DeliveryLastError[1] != "HTTP 503" {
-		t.Fatalf("deliveries: %+v", r)
-	}
-}
