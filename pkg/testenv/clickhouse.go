@@ -41,8 +41,8 @@ func StartClickHouseWith(t testing.TB, opt ClickHouseOptions) *ClickHouseServer 
 	if err != nil {
 		t.Fatalf("clickhouse-server is needed (deploy/local/clickhouse.sh install): %v", err)
 	}
-	s := &ClickHouseServer{Dir: t.TempDir(), Port: freePort(t), t: t}
-	httpPort := freePort(t)
+	s := &ClickHouseServer{Dir: t.TempDir(), Port: FreePort(t), t: t}
+	httpPort := FreePort(t)
 	for _, d := range []string{"data", "tmp", "user_files", "format_schemas", "log"} {
 		if err := os.MkdirAll(filepath.Join(s.Dir, d), 0o755); err != nil {
 			t.Fatal(err)
@@ -121,7 +121,8 @@ func (s *ClickHouseServer) Kill() {
 	s.cmd = nil
 }
 
-func freePort(t testing.TB) int {
+// FreePort returns a TCP port free on 127.0.0.1 at the time of the call.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veille-oss/veille/pkg/bench"
 	"github.com/veille-oss/veille/pkg/bus"
 	"github.com/veille-oss/veille/pkg/mention"
 	"github.com/veille-oss/veille/services/sink/sink"
@@ -65,7 +66,7 @@ func TestSinkGraceful(t *testing.T) {
 		p.sink.waitReady(30 * time.Second)
 		p.ch.Kill()
 		time.Sleep(2 * time.Second)
-		base, err := rssKB(p.sink.pid())
+		base, err := bench.VmRSS(p.sink.pid())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +76,7 @@ func TestSinkGraceful(t *testing.T) {
 		go func() { _, err := publish(ctx, p.pub, 202, n, 0, enrichedFR); done <- err }()
 		peak := base
 		sample := func() {
-			if kb, err := rssKB(p.sink.pid()); err == nil {
+			if kb, err := bench.VmRSS(p.sink.pid()); err == nil {
 				peak = max(peak, kb)
 			}
 		}

@@ -1,18 +1,15 @@
 package faults
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -77,16 +74,6 @@ func repoRoot() (string, error) {
 	}
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // natsServer is a standalone JetStream server (the real nats-server, run in
 // the test process) on a fixed port and file store, so it can be stopped and
 // started again on the same store while the pipeline processes reconnect.
@@ -101,7 +88,7 @@ func startNATS(t testing.TB, token string) *natsServer {
 	n := &natsServer{t: t, opts: server.Options{
 		ServerName: "faults",
 		Host:       "127.0.0.1",
-		Port:       freePort(t),
+		Port:       testenv.FreePort(t),
 		JetStream:  true,
 		StoreDir:   t.TempDir(),
 		NoSigs:     true,
@@ -161,7 +148,7 @@ func startProc(t testing.TB, dir, cfgPath, services string, extraEnv ...string) 
 	p := &proc{
 		t: t, name: services,
 		args:    []string{"run", "--config", cfgPath, "--services", services},
-		metrics: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		metrics: fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t)),
 		logPath: filepath.Join(dir, strings.ReplaceAll(services, ",", "+")+".log"),
 	}
 	p.env = append(os.Environ(), "VEILLE_METRICS_LISTEN="+p.metrics)
@@ -252,22 +239,6 @@ func (p *proc) readyz() (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	return resp.StatusCode, strings.TrimSpace(string(b))
-}
-
-// rssKB is the process's resident set from /proc/<pid>/status.
-func rssKB(pid int) (int, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-		}
-	}
-	return 0, errors.New("no VmRSS line")
 }
 
 // pipeConfig is the YAML every pipeline process reads.

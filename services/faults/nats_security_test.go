@@ -18,6 +18,7 @@ import (
 	"github.com/veille-oss/veille/pkg/bus"
 	"github.com/veille-oss/veille/pkg/config"
 	"github.com/veille-oss/veille/pkg/loadgen"
+	"github.com/veille-oss/veille/pkg/testenv"
 )
 
 var natsRoles = []string{"collector", "enricher", "sink", "alerter", "console", "admin"}
@@ -57,7 +58,7 @@ func startConfiguredNATS(t *testing.T) *server.Server {
 	if !opts.JetStream || opts.MaxPayload != 1<<20 {
 		t.Errorf("jetstream %v, max_payload %d", opts.JetStream, opts.MaxPayload)
 	}
-	opts.Host, opts.Port, opts.StoreDir = "127.0.0.1", freePort(t), t.TempDir()
+	opts.Host, opts.Port, opts.StoreDir = "127.0.0.1", testenv.FreePort(t), t.TempDir()
 	opts.NoSigs, opts.NoLog = true, true
 	srv, err := server.NewServer(opts)
 	if err != nil {

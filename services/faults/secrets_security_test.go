@@ -75,7 +75,7 @@ alerting:
   channels:
     - {name: cm-hook, type: webhook, url: %q, secret: %q, allow_private: true}
 brands: [{name: Duval}, {name: Blanchard}, {name: Voltéo}, {name: Vague}]
-`, freePort(t), secretConsole, hook.URL+"/hook", secretWebhook),
+`, testenv.FreePort(t), secretConsole, hook.URL+"/hook", secretWebhook),
 	})
 	// Debug level: the most verbose the program gets.
 	cfgText, err := os.ReadFile(cfg)
