@@ -82,33 +82,29 @@ func TestCrawlerShardsByHost(t *testing.T) {
 	}
 }
 
-func testCrawlerShards(t *testing.T, sitemap *bool) {
-	web := &multiHostWeb{reqs: map[string]map[string]int{}}
-	for i := range 8 {
-		web.hosts = append(web.hosts, fmt.Sprintf("h%d.test", i))
-	}
-	proxy := httptest.NewServer(web)
-	defer proxy.Close()
+// shardedCrawl is the eight-host web behind a proxy and two crawler
+// collectors, shards 0/2 and 1/2 (User-Agent shard<i>), on one NATS.
+type shardedCrawl struct {
+	web        *multiHostWeb
+	seeds      []string
+	collectors []*collect.Collector
+}
 
+func newShardedCrawl(ctx context.Context, t *testing.T, aliases ...string) *shardedCrawl {
+	t.Helper()
+	sc := &shardedCrawl{web: &multiHostWeb{reqs: map[string]map[string]int{}}}
+	for i := range 8 {
+		sc.web.hosts = append(sc.web.hosts, fmt.Sprintf("h%d.test", i))
+		sc.seeds = append(sc.seeds, fmt.Sprintf("http://h%d.test/", i))
+	}
+	proxy := httptest.NewServer(sc.web)
+	t.Cleanup(proxy.Close)
 	cfg := testenv.Config(t)
-	srvBus := testenv.Bus(t, cfg)
-	url := srvBus.Server().ClientURL()
-	cfg.Brands = []config.Brand{{Name: "Duval", Aliases: []string{"Laiterie Duval"}}}
+	url := testenv.Bus(t, cfg).Server().ClientURL()
+	cfg.Brands = []config.Brand{{Name: "Duval", Aliases: aliases}}
 	cfg.Crawler.Proxy = proxy.URL
 	cfg.Crawler.RatePerHost = 0 // politeness off: a test, our own site
 	cfg.Crawler.MaxDepth = 2
-	var seeds []string
-	for _, h := range web.hosts {
-		seeds = append(seeds, "http://"+h+"/")
-	}
-	src := config.Source{Kind: mention.KindWeb, Name: "multi", Seeds: seeds, AllowPrivate: true, Sitemap: sitemap}
-	cfg.Sources = []config.Source{src}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	collectors := make([]*collect.Collector, 2)
-	stats := make([]crawler.Stats, 2)
-	var wg sync.WaitGroup
 	for i := range 2 {
 		c := *cfg
 		c.Crawler.Shard = fmt.Sprintf("%d/2", i)
@@ -118,8 +114,21 @@ func testCrawlerShards(t *testing.T, sitemap *bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer col.Close()
-		collectors[i] = col
+		t.Cleanup(col.Close)
+		sc.collectors = append(sc.collectors, col)
+	}
+	return sc
+}
+
+func testCrawlerShards(t *testing.T, sitemap *bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	sc := newShardedCrawl(ctx, t, "Laiterie Duval")
+	web, collectors := sc.web, sc.collectors
+	src := config.Source{Kind: mention.KindWeb, Name: "multi", Seeds: sc.seeds, AllowPrivate: true, Sitemap: sitemap}
+	stats := make([]crawler.Stats, 2)
+	var wg sync.WaitGroup
+	for i, col := range collectors {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -168,42 +177,12 @@ func testCrawlerShards(t *testing.T, sitemap *bool) {
 // leave a frontier: each keeps its own, holding only hosts it owns, and the
 // next pass of each shard resumes from it.
 func TestCrawlerShardFrontiers(t *testing.T) {
-	web := &multiHostWeb{reqs: map[string]map[string]int{}}
-	for i := range 8 {
-		web.hosts = append(web.hosts, fmt.Sprintf("h%d.test", i))
-	}
-	proxy := httptest.NewServer(web)
-	defer proxy.Close()
-
-	cfg := testenv.Config(t)
-	srvBus := testenv.Bus(t, cfg)
-	url := srvBus.Server().ClientURL()
-	cfg.Brands = []config.Brand{{Name: "Duval"}}
-	cfg.Crawler.Proxy = proxy.URL
-	cfg.Crawler.RatePerHost = 0
-	cfg.Crawler.MaxDepth = 2
-	var seeds []string
-	for _, h := range web.hosts {
-		seeds = append(seeds, "http://"+h+"/")
-	}
-	no := false
-	src := config.Source{Kind: mention.KindWeb, Name: "multi", Seeds: seeds, AllowPrivate: true, Sitemap: &no, MaxPages: 5, Concurrency: 1}
-
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	collectors := make([]*collect.Collector, 2)
-	for i := range 2 {
-		c := *cfg
-		c.Crawler.Shard = fmt.Sprintf("%d/2", i)
-		c.Crawler.UserAgent = fmt.Sprintf("shard%d/0.1", i)
-		env := instanceEnv(ctx, t, &c, url, fmt.Sprintf("crawler-%d", i))
-		col, err := collect.New(ctx, env, mention.KindWeb)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer col.Close()
-		collectors[i] = col
-	}
+	sc := newShardedCrawl(ctx, t)
+	web, collectors := sc.web, sc.collectors
+	no := false
+	src := config.Source{Kind: mention.KindWeb, Name: "multi", Seeds: sc.seeds, AllowPrivate: true, Sitemap: &no, MaxPages: 5, Concurrency: 1}
 	// Both passes, one after the other, so the second save comes last.
 	for i := range 2 {
 		st, err := crawler.Pass(ctx, collectors[i], src)
