@@ -33,8 +33,12 @@ import (
 // ErrBench wraps every failure of a benchmark stage; the message names the stage.
 var ErrBench = errors.New("benchmark failed")
 
-// EnrichFunc enriches one mention in place (the enricher's processor).
-type EnrichFunc func(ctx context.Context, m *mention.Mention) error
+// Enricher enriches one mention in place (the enricher's processor); Close
+// flushes its state while the bus is still up.
+type Enricher interface {
+	Process(ctx context.Context, m *mention.Mention) error
+	Close(ctx context.Context) error
+}
 
 // Options say what to measure and with what.
 type Options struct {
@@ -60,7 +64,7 @@ type Options struct {
 	Command []string
 	// NewEnrich builds the processor for the per-core enrichment stage on
 	// an environment the benchmark provides. Nil skips the stage.
-	NewEnrich func(ctx context.Context, env *service.Env) (EnrichFunc, error)
+	NewEnrich func(ctx context.Context, env *service.Env) (Enricher, error)
 	// Alerts is the number of incidents opened to measure alert latency
 	// (the pipeline then runs the alerter too); 0 leaves it out and AlertNA
 	// says why.

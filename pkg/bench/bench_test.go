@@ -110,12 +110,12 @@ func TestRunStages(t *testing.T) {
 	res, err := Run(context.Background(), Options{
 		Count: 3000, ClickHouse: cfg.ClickHouse, Base: cfg, Log: testenv.Discard(),
 		Skip: []string{"pipeline", "crawl"}, AlertNA: "not in this test",
-		NewEnrich: func(context.Context, *service.Env) (EnrichFunc, error) {
-			return func(_ context.Context, m *mention.Mention) error {
+		NewEnrich: func(context.Context, *service.Env) (Enricher, error) {
+			return fakeEnricher{process: func(m *mention.Mention) error {
 				calls++
 				m.Enrichment = fakeEnrichment()
 				return m.Validate()
-			}, nil
+			}}, nil
 		},
 	})
 	if err != nil {
@@ -146,3 +146,9 @@ func TestRunStages(t *testing.T) {
 		t.Errorf("scratch database %q left behind (%d)", res.ScratchDB, left)
 	}
 }
+
+// fakeEnricher stands in for the enricher's processor in the stage test.
+type fakeEnricher struct{ process func(*mention.Mention) error }
+
+func (f fakeEnricher) Process(_ context.Context, m *mention.Mention) error { return f.process(m) }
+func (f fakeEnricher) Close(context.Context) error                         { return nil }

@@ -38,6 +38,13 @@ func measureEnrich(ctx context.Context, opt Options, natsDir string) (int, float
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: enrich: processor: %v", ErrBench, err)
 	}
+	// Deferred after b.Close, so it runs first: the processor's state is
+	// flushed while the bus is up.
+	defer func() {
+		if err := proc.Close(ctx); err != nil {
+			opt.Log.Warn("bench: enrich: processor state not flushed", "err", err)
+		}
+	}()
 	n := max(opt.Count/5, 2000)
 	g := &loadgen.Generator{Seed: 7, Brands: brands(opt.Base)}
 	ms := make([]*mention.Mention, n)
@@ -47,11 +54,11 @@ func measureEnrich(ctx context.Context, opt Options, natsDir string) (int, float
 	// Warm up (lazy model loads, caches) outside the timed loop.
 	for _, m := range ms[:min(200, n)] {
 		c := *m
-		_ = proc(ctx, &c)
+		_ = proc.Process(ctx, &c)
 	}
 	t0 := time.Now()
 	for i, m := range ms {
-		if err := proc(ctx, m); err != nil {
+		if err := proc.Process(ctx, m); err != nil {
 			return 0, 0, fmt.Errorf("%w: enrich: mention %d: %v", ErrBench, i, err)
 		}
 	}

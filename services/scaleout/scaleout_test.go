@@ -71,6 +71,11 @@ func TestTwoOfEachService(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { // before the bus closes (cleanups run last-in first-out)
+			if err := proc.Close(context.Background()); err != nil {
+				t.Errorf("enricher-%d: close: %v", i, err)
+			}
+		})
 		counting := enricher.ProcessorFunc(func(ctx context.Context, m *mention.Mention) error {
 			enriched[i].Add(1)
 			return proc.Process(ctx, m)

@@ -11,12 +11,22 @@ import (
 	"github.com/veille-oss/veille/pkg/store"
 )
 
-// NewDefault builds the production processor from the configuration: the
-// NLP of pkg/enrich (language, sentiment with evidence, toxicity, entities
-// with the brands as gazetteer, near-duplicate cluster), then the author's
-// influence from the tracker kept in NATS KV. The tracker's author rows are
-// written to veille.authors in the background until ctx ends.
-func NewDefault(ctx context.Context, env *service.Env) (Processor, error) {
+// Default is the production processor: the NLP of pkg/enrich (language,
+// sentiment with evidence, toxicity, entities with the brands as gazetteer,
+// near-duplicate cluster), then the author's influence from the tracker kept
+// in NATS KV. Its author rows are written to veille.authors in the
+// background until Close.
+type Default struct {
+	tag  *enrich.Tagger
+	tr   *influence.Tracker
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// NewDefault builds the production processor from the configuration. The
+// caller must Close it, while the bus is still up, to flush the influence
+// state.
+func NewDefault(ctx context.Context, env *service.Env) (*Default, error) {
 	var brands []string
 	for _, b := range env.Config.Brands {
 		brands = append(brands, b.Name)
@@ -38,25 +48,33 @@ func NewDefault(ctx context.Context, env *service.Env) (Processor, error) {
 	if err != nil {
 		return nil, err
 	}
+	wctx, stop := context.WithCancel(ctx)
+	d := &Default{tag: t, tr: tr, stop: stop, done: make(chan struct{})}
 	go func() {
-		writeAuthors(ctx, env, tr)
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := tr.Close(cctx); err != nil {
-			env.Log.Warn("influence state not flushed at shutdown", "err", err)
-		}
+		defer close(d.done)
+		writeAuthors(wctx, env, tr)
 	}()
-	return ProcessorFunc(func(ctx context.Context, m *mention.Mention) error {
-		t.Enrich(m)
-		r, err := tr.Observe(ctx, m)
-		if err != nil {
-			return err
-		}
-		m.Enrichment.AuthorKey = r.Key
-		m.Enrichment.InfluenceScore = min(max(r.Score, 0), 100)
-		m.Enrichment.IsInfluencer = r.Influencer
-		return nil
-	}), nil
+	return d, nil
+}
+
+// Process implements Processor.
+func (d *Default) Process(ctx context.Context, m *mention.Mention) error {
+	d.tag.Enrich(m)
+	r, err := d.tr.Observe(ctx, m)
+	if err != nil {
+		return err
+	}
+	m.Enrichment.AuthorKey = r.Key
+	m.Enrichment.InfluenceScore = min(max(r.Score, 0), 100)
+	m.Enrichment.IsInfluencer = r.Influencer
+	return nil
+}
+
+// Close stops the author writer and flushes the influence state to KV.
+func (d *Default) Close(ctx context.Context) error {
+	d.stop()
+	<-d.done
+	return d.tr.Close(ctx)
 }
 
 // writeAuthors copies the changed author rows to <db>.authors every few

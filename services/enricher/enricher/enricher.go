@@ -64,6 +64,15 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 		if err != nil {
 			return err
 		}
+		// After the last batch, while the bus is still up: the influence
+		// state of the last seconds is flushed, not lost with the process.
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := p.Close(cctx); err != nil {
+				log.Warn("influence state not flushed at shutdown", "err", err)
+			}
+		}()
 		proc = p
 	}
 	cfg := env.Config

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/bench"
-	"github.com/veille-oss/veille/pkg/mention"
 	"github.com/veille-oss/veille/pkg/obs"
 	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/services/alerter/alerter"
@@ -43,12 +42,8 @@ func cmdBench(ctx context.Context, args []string, s stdio) int {
 		Count: *count, Duration: *dur, Rate: *rate,
 		ClickHouse: cfg.ClickHouse, Base: cfg, Log: log,
 		Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run, "alerter": alerter.Run},
-		NewEnrich: func(ctx context.Context, env *service.Env) (bench.EnrichFunc, error) {
-			p, err := enricher.NewDefault(ctx, env)
-			if err != nil {
-				return nil, err
-			}
-			return func(ctx context.Context, m *mention.Mention) error { return p.Process(ctx, m) }, nil
+		NewEnrich: func(ctx context.Context, env *service.Env) (bench.Enricher, error) {
+			return enricher.NewDefault(ctx, env)
 		},
 		Alerts: *alerts,
 	}
