@@ -72,6 +72,10 @@ type Options struct {
 	AlertNA string
 	// Skip names stages to leave out: "ceilings", "enrich", "crawl", "pipeline".
 	Skip []string
+	// ProfileDir, when set, receives Go profiles of the pipeline process
+	// (Command must be set): flood-cpu.pprof over the flood and
+	// flood-heap.pprof at its end, through the child's metrics.pprof.
+	ProfileDir string
 	// Log receives progress; nil discards.
 	Log *slog.Logger
 }

@@ -311,6 +311,12 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	if len(opt.Command) > 0 {
 		p.Mode = "process"
 	}
+	var prof *profiler
+	if opt.ProfileDir != "" {
+		if prof, err = newProfiler(cfg, opt.ProfileDir, len(opt.Command) > 0); err != nil {
+			return nil, err
+		}
+	}
 	rp, err := startPipeline(ctx, opt, cfg, dir)
 	if err != nil {
 		return nil, err
@@ -395,6 +401,7 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	opt.Log.Info("bench: pipeline flood", "count", opt.Count)
 	cpu0, _ := readCPU(rp.pid)
 	t0 := time.Now()
+	profDone := prof.cpu(ctx, opt)
 	pubDone := make(chan error, 1)
 	var pubEl time.Duration
 	go func() {
@@ -406,6 +413,9 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 		return p, err
 	}
 	el := time.Since(t0)
+	if err := prof.heap(ctx, profDone); err != nil {
+		opt.Log.Warn("bench: profile", "err", err)
+	}
 	if cpu1, err := readCPU(rp.pid); err == nil {
 		p.MachineBusy = cpu1.busyShare(cpu0)
 		if rp.pid != 0 {

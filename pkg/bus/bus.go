@@ -6,8 +6,10 @@ package bus
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -309,17 +311,25 @@ func EnrichedSubject(lang string) string {
 // AlertSubject is where alerts for a brand are published.
 func AlertSubject(brand string) string { return SubjectAlertsPrefix + Token(brand) }
 
-// MsgID is the Nats-Msg-Id of a mention: its id, plus the content hash when
-// set so that an edited post is not swallowed by the duplicate window.
+// MsgID is the Nats-Msg-Id of a mention: a 96-bit digest of its id and of
+// the content hash when set, so that an edited post is not swallowed by the
+// duplicate window. A digest, not the readable id: nats-server keeps every id
+// of the window in memory (the map key, its entry, the string), and 16 bytes
+// instead of the 49 of "<id>.<hash>" take ~45 B off each of the rate x
+// window x 2 streams entries. The mention id is in the body.
 func MsgID(m *mention.Mention) string {
+	h := sha256.New()
+	h.Write([]byte(m.ID))
 	if m.ContentHash != "" {
-		h := m.ContentHash
-		if len(h) > 16 {
-			h = h[:16]
+		ch := m.ContentHash
+		if len(ch) > 16 {
+			ch = ch[:16]
 		}
-		return m.ID + "." + h
+		h.Write([]byte{'.'})
+		h.Write([]byte(ch))
 	}
-	return m.ID
+	var sum [sha256.Size]byte
+	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:12])
 }
 
 // PublishMention encodes, validates and publishes m with its Msg-Id, waiting

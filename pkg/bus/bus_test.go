@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -97,5 +98,28 @@ func TestToken(t *testing.T) {
 		if got := bus.Token(in); got != want {
 			t.Errorf("Token(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestMsgIDCompact pins the Msg-Id's shape: 16 URL-safe characters (what
+// nats-server keeps per message of the duplicate window), stable for a
+// mention, different for an edit of it and for another mention.
+func TestMsgIDCompact(t *testing.T) {
+	a, b := sample(0), sample(1)
+	edited := sample(0)
+	edited.ContentHash = "feedbeef00112233445566778899"
+	ids := map[string]bool{}
+	for _, m := range []*mention.Mention{a, b, edited} {
+		id := bus.MsgID(m)
+		if len(id) != 16 || strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+			t.Fatalf("Msg-Id %q: want 16 base64url characters", id)
+		}
+		ids[id] = true
+	}
+	if len(ids) != 3 {
+		t.Fatalf("Msg-Ids not distinct: %v", ids)
+	}
+	if bus.MsgID(sample(0)) != bus.MsgID(a) {
+		t.Fatal("Msg-Id not stable for the same mention")
 	}
 }
