@@ -4,6 +4,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/veille-oss/veille/pkg/loadgen"
 )
 
 var benchTexts = []struct{ name, text string }{
@@ -27,6 +30,46 @@ func BenchmarkDetect(b *testing.B) {
 				d.Detect(c.text)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+		})
+	}
+}
+
+// BenchmarkDetectKinds runs a mix of real-shaped texts per length class
+// (tweet, review, article) and reports the cost per text, the number that
+// matters to the enricher's throughput.
+func BenchmarkDetectKinds(b *testing.B) {
+	d := New()
+	sentences := loadSamples(b, "sentences.tsv")
+	var tweets, reviews, articles []string
+	for seed := uint64(1); seed <= 2; seed++ {
+		g := loadgen.Generator{Seed: seed, Now: time.Unix(1, 0)}
+		for i := range 200 {
+			if t := g.Mention(i).Text; len(t) < 160 {
+				tweets = append(tweets, t)
+			} else {
+				reviews = append(reviews, t)
+			}
+		}
+	}
+	for i := 0; i+12 <= len(sentences); i += 12 {
+		var a strings.Builder
+		for _, s := range sentences[i : i+12] {
+			a.WriteString(s.text + " ")
+		}
+		articles = append(articles, a.String())
+	}
+	for _, c := range []struct {
+		name  string
+		texts []string
+	}{{"tweet", tweets}, {"review", reviews}, {"article", articles}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				d.Detect(c.texts[n%len(c.texts)])
+				n++
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/text")
 		})
 	}
 }
