@@ -174,6 +174,8 @@ type Latency struct {
 	// (a backlog building up: the rate is not sustained).
 	FirstP50ms float64 `json:"first_fifth_p50_ms"`
 	LastP50ms  float64 `json:"last_fifth_p50_ms"`
+	// LastMissing counts samples of the last fifth never seen stored.
+	LastMissing int `json:"last_fifth_missing"`
 	KeptUp     bool    `json:"kept_up"`
 }
 

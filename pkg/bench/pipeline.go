@@ -579,6 +579,9 @@ func pacedLatency(ctx context.Context, opt Options, st *store.Store, b *bus.Bus,
 	for i := 0; i < n; i += every {
 		s := samples[byIndex[i]]
 		if s.seen.IsZero() || s.pub.IsZero() {
+			if i >= n-n/5 {
+				lat.LastMissing++
+			}
 			continue
 		}
 		d := float64(s.seen.Sub(s.pub).Microseconds()) / 1000

@@ -55,7 +55,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 		if !l.KeptUp {
 			verdict = "fell behind: not sustained"
 		}
-		row("  paced phase stored at", rate(l.StoredPerSec, "mentions/s"), fmt.Sprintf("p50 first / last fifth %s / %s: %s", ms(l.FirstP50ms), ms(l.LastP50ms), verdict), "")
+		last := ms(l.LastP50ms)
+		if l.LastMissing > 0 {
+			last = fmt.Sprintf("%d samples never stored", l.LastMissing)
+		}
+		row("  paced phase stored at", rate(l.StoredPerSec, "mentions/s"), fmt.Sprintf("p50 first / last fifth %s / %s: %s", ms(l.FirstP50ms), last, verdict), "")
 		if p.RSSNA != "" {
 			row("pipeline resident memory", "n/a", p.RSSNA, "")
 		} else {
