@@ -175,8 +175,8 @@ type Latency struct {
 	FirstP50ms float64 `json:"first_fifth_p50_ms"`
 	LastP50ms  float64 `json:"last_fifth_p50_ms"`
 	// LastMissing counts samples of the last fifth never seen stored.
-	LastMissing int `json:"last_fifth_missing"`
-	KeptUp     bool    `json:"kept_up"`
+	LastMissing int  `json:"last_fifth_missing"`
+	KeptUp      bool `json:"kept_up"`
 }
 
 // KeptUpSlack is how much the median latency may grow from the first to the
