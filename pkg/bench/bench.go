@@ -152,6 +152,14 @@ type Pipeline struct {
 	MachineBusy float64 `json:"machine_cpu_busy"`
 	// ProcCPUus is the pipeline process's CPU time per mention in the flood.
 	ProcCPUus float64 `json:"process_cpu_us_per_mention,omitempty"`
+	// ClickHouseCPUus is the local clickhouse-server processes' CPU time per
+	// mention in the flood (inserts, materialized views, merges, the
+	// bench's count polls); 0 when none runs on this machine.
+	ClickHouseCPUus float64 `json:"clickhouse_cpu_us_per_mention,omitempty"`
+	// BenchCPUus is this process's (load generator, polls) and MachineCPUus
+	// all CPUs' busy time per mention in the flood.
+	BenchCPUus   float64 `json:"bench_cpu_us_per_mention,omitempty"`
+	MachineCPUus float64 `json:"machine_cpu_us_per_mention,omitempty"`
 }
 
 // Latency is publish -> queryable in ClickHouse at a paced rate.

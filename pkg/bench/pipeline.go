@@ -400,6 +400,8 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	// it; the pipeline drains the backlog at its own pace.
 	opt.Log.Info("bench: pipeline flood", "count", opt.Count)
 	cpu0, _ := readCPU(rp.pid)
+	chPids := pidsNamed("clickhouse-serv") // comm is cut at 15 bytes
+	ch0, self0 := ticksOf(chPids), ticksOf([]int{os.Getpid()})
 	t0 := time.Now()
 	profDone := prof.cpu(ctx, opt)
 	pubDone := make(chan error, 1)
@@ -416,12 +418,17 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	if err := prof.heap(ctx, profDone); err != nil {
 		opt.Log.Warn("bench: profile", "err", err)
 	}
+	perMention := func(ticks uint64) float64 { return float64(ticks) / clockTicks * 1e6 / float64(opt.Count) }
 	if cpu1, err := readCPU(rp.pid); err == nil {
 		p.MachineBusy = cpu1.busyShare(cpu0)
+		// /proc/stat counts every CPU: busy ticks are CPU time.
+		p.MachineCPUus = perMention(cpu1.busy - cpu0.busy)
 		if rp.pid != 0 {
-			p.ProcCPUus = float64(cpu1.proc-cpu0.proc) / clockTicks * 1e6 / float64(opt.Count)
+			p.ProcCPUus = perMention(cpu1.proc - cpu0.proc)
 		}
 	}
+	p.ClickHouseCPUus = perMention(ticksOf(chPids) - ch0)
+	p.BenchCPUus = perMention(ticksOf([]int{os.Getpid()}) - self0)
 	p.Seconds = el.Seconds()
 	p.PerSec = float64(opt.Count) / el.Seconds()
 	if pubEl > 0 {

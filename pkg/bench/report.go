@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 )
@@ -71,6 +72,10 @@ func (r *Result) WriteTable(w io.Writer) error {
 			row("  flood: pipeline process CPU per mention", fmt.Sprintf("%.0f µs", p.ProcCPUus), busy, "")
 		} else {
 			row("  flood: machine CPU", "", busy, "")
+		}
+		if p.MachineCPUus > 0 {
+			row("  flood: machine CPU per mention", fmt.Sprintf("%.0f µs", p.MachineCPUus),
+				fmt.Sprintf("ClickHouse %.0f µs, load generator and bench %.0f µs; %d CPUs at %s/s allow %.0f µs", p.ClickHouseCPUus, p.BenchCPUus, runtime.NumCPU(), thousands(TargetIngestPerSec), float64(runtime.NumCPU())*1e6/TargetIngestPerSec), "")
 		}
 		dup := "exactly once"
 		if p.Distinct != p.Stored {
