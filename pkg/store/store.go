@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -42,6 +43,11 @@ type Store struct {
 	DB      string
 	Cluster string
 	log     *slog.Logger
+	// spare holds the column buffers of InsertMentions between batches
+	// (not a sync.Pool: the GC empties those every cycle, and this one is
+	// wanted every batch). Concurrent inserts each take their own.
+	mu    sync.Mutex
+	spare *columns
 }
 
 // Open connects over the native protocol and pings.

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
+
+	"github.com/veille-oss/veille/pkg/mention"
+)
+
+// columns holds one batch of mentions flattened column-wise, in
+// MentionColumns order. Its slices keep their capacity between batches; a
+// Store pools them so concurrent inserts each get their own.
+type columns struct {
+	str  [18][]string // the String columns, indexed by the str* constants
+	u32  [5][]uint32  // author_post_count, author_followers, position, likes, replies
+	f32  [4][]float32 // lang_confidence, sentiment_score, sentiment_confidence, influence_score
+	u8   [2][]uint8   // toxic, is_influencer
+	tm   [3][]time.Time
+	ver  []uint64
+	toxs []string // backing of the per-row toxicity arrays
+}
+
+// String columns, in MentionColumns order.
+const (
+	strID = iota
+	strBrand
+	strGroup
+	strSourceName
+	strSourceURL
+	strURL
+	strAnchor
+	strThreadURL
+	strThreadTitle
+	strTitle
+	strText
+	strAuthorName
+	strAuthorURL
+	strAuthorKey
+	strLangHint
+	strLang
+	strDupCluster
+	strContentHash
+)
+
+// append flattens ms into c and appends every column to batch. Row-level
+// errors (an Enum8 value the table does not know) name the mention, like
+// a row-wise append did.
+func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[string]string) error {
+	noEnrichment := new(mention.Enrichment) // for mentions the enricher has not filled; read only
+	for _, m := range ms {
+		e := m.Enrichment
+		if e == nil {
+			e = noEnrichment
+		}
+		published := m.PublishedAt
+		if published.IsZero() {
+			published = m.CollectedAt
+		}
+		// Later collections and enrichments win: the version grows with time.
+		version := uint64(m.CollectedAt.UnixNano())
+		if !e.EnrichedAt.IsZero() && uint64(e.EnrichedAt.UnixNano()) > version {
+			version = uint64(e.EnrichedAt.UnixNano())
+		}
+		for i, v := range [...]string{
+			m.ID, m.Brand, groups[m.Brand], m.SourceName, m.SourceURL,
+			m.URL, m.Anchor, m.ThreadURL, m.ThreadTitle, m.Title, m.Text,
+			m.Author.Name, m.Author.URL, e.AuthorKey, m.LangHint, e.Lang, e.DupCluster, m.ContentHash,
+		} {
+			c.str[i] = append(c.str[i], v)
+		}
+		for i, v := range [...]int{m.Author.PostCount, m.Author.Followers, m.Position, m.Likes, m.Replies} {
+			c.u32[i] = append(c.u32[i], uint32(max(v, 0)))
+		}
+		for i, v := range [...]float64{e.LangConfidence, e.Sentiment.Score, e.Sentiment.Confidence, e.InfluenceScore} {
+			c.f32[i] = append(c.f32[i], float32(v))
+		}
+		c.u8[0] = append(c.u8[0], boolU8(e.Toxic))
+		c.u8[1] = append(c.u8[1], boolU8(e.IsInfluencer))
+		c.tm[0] = append(c.tm[0], chTime(published))
+		c.tm[1] = append(c.tm[1], chTime(m.CollectedAt))
+		c.tm[2] = append(c.tm[2], chTime(e.EnrichedAt))
+		c.ver = append(c.ver, version)
+	}
+	// Column index -> values, in MentionColumns order; nil marks the
+	// columns appended row by row below.
+	cols := [...]any{
+		c.str[strID], c.str[strBrand], c.str[strGroup], nil, nil, c.str[strSourceName], c.str[strSourceURL],
+		c.str[strURL], c.str[strAnchor], c.str[strThreadURL], c.str[strThreadTitle], c.str[strTitle], c.str[strText],
+		c.str[strAuthorName], c.str[strAuthorURL], c.str[strAuthorKey], c.u32[0], c.u32[1],
+		c.tm[0], c.tm[1], c.str[strLangHint], c.str[strLang], c.f32[0],
+		nil, c.f32[1], c.f32[2], nil,
+		c.u8[0], nil, nil, c.f32[3], c.u8[1], c.str[strDupCluster],
+		c.u32[2], c.u32[3], c.u32[4], c.str[strContentHash], c.tm[2], c.ver,
+	}
+	for i, v := range cols {
+		if v == nil {
+			continue
+		}
+		if err := batch.Column(i).Append(v); err != nil {
+			return fmt.Errorf("%w: append column %s: %v", ErrRowRefused, MentionColumns[i], err)
+		}
+	}
+	// Enum8 and Array(String) columns go row by row: an unknown enum value
+	// is the one input that can be refused, and the error names the row.
+	// Pointers and nil slices are passed because boxing them allocates
+	// nothing; an empty array is stored for nil as for [].
+	kind, matched, label, evidence := batch.Column(4), batch.Column(3), batch.Column(23), batch.Column(26)
+	tox, ents := batch.Column(28), batch.Column(29)
+	for _, m := range ms {
+		e := m.Enrichment
+		if e == nil {
+			e = noEnrichment
+		}
+		for _, a := range [...]struct {
+			col driver.BatchColumn
+			i   int
+			v   any
+		}{
+			{matched, 3, emptyNil(m.MatchedTerms)},
+			{kind, 4, &m.SourceKind},
+			{label, 23, &e.Sentiment.Label},
+			{evidence, 26, emptyNil(e.Sentiment.Evidence)},
+			{tox, 28, c.toxicity(e)},
+			{ents, 29, entities(e)},
+		} {
+			if err := a.col.AppendRow(a.v); err != nil {
+				err = &proto.BlockError{Op: "AppendRow", Err: err, ColumnName: MentionColumns[a.i]}
+				return fmt.Errorf("%w: append mention %s: %v", ErrRowRefused, m.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// emptyNil returns s, or a nil []string when s is empty: both store an
+// empty array, and only the nil one converts to any without allocating.
+func emptyNil(s []string) any {
+	if len(s) == 0 {
+		return []string(nil)
+	}
+	return s
+}
+
+func (c *columns) toxicity(e *mention.Enrichment) any {
+	if len(e.Toxicity) == 0 {
+		return []string(nil)
+	}
+	c.toxs = c.toxs[:0]
+	for _, f := range e.Toxicity {
+		c.toxs = append(c.toxs, f.Category)
+	}
+	return c.toxs
+}
+
+func entities(e *mention.Enrichment) any {
+	if len(e.Entities) == 0 {
+		return []string(nil)
+	}
+	out := make([]string, len(e.Entities))
+	for i, en := range e.Entities {
+		out[i] = en.Type + ":" + en.Text
+	}
+	return out
+}
+
+// reset empties c, keeping capacity, and drops its references to the
+// mentions' strings so a pooled columns does not keep a batch alive.
+func (c *columns) reset() {
+	for i := range c.str {
+		clear(c.str[i])
+		c.str[i] = c.str[i][:0]
+	}
+	for i := range c.u32 {
+		c.u32[i] = c.u32[i][:0]
+	}
+	for i := range c.f32 {
+		c.f32[i] = c.f32[i][:0]
+	}
+	for i := range c.u8 {
+		c.u8[i] = c.u8[i][:0]
+	}
+	for i := range c.tm {
+		c.tm[i] = c.tm[i][:0]
+	}
+	c.ver = c.ver[:0]
+	clear(c.toxs)
+	c.toxs = c.toxs[:0]
+}
