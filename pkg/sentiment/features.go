@@ -48,6 +48,10 @@ type FeatureOptions struct {
 // unless the model header says otherwise.
 var DefaultFeatureOptions = FeatureOptions{CharGrams: true, CharWeight: 0.5, Bigrams: true, RuleWeight: 1}
 
+// maxGramWord bounds the words (with their two marks) whose character
+// n-grams are hashed incrementally on the stack.
+const maxGramWord = 48
+
 type wordRef struct {
 	feat     int // index in the feature slice
 	from, to int // token span
@@ -164,14 +168,41 @@ func featurize(toks []Token, neg []bool, r *Rules, opt FeatureOptions, bits uint
 			if neg != nil && neg[i] {
 				seed = 'n'
 			}
-			for n := 3; n <= 5; n++ {
-				for s := 0; s+n <= L; s++ {
-					h := hbyte(uint32(fnvOffset), seed)
-					for k := s; k < s+n; k++ {
-						h = hbyte(h, at(k))
+			if L > maxGramWord {
+				for n := 3; n <= 5; n++ {
+					for s := 0; s+n <= L; s++ {
+						h := hbyte(uint32(fnvOffset), seed)
+						for k := s; k < s+n; k++ {
+							h = hbyte(h, at(k))
+						}
+						feats = append(feats, Feature{bucket(h), 1})
 					}
-					feats = append(feats, Feature{bucket(h), 1})
 				}
+				continue
+			}
+			// FNV is sequential: the 4- and 5-gram at s extend the 3-gram
+			// at s, so hash each start once and emit in the n-major order
+			// the model sums in.
+			var g3, g4, g5 [maxGramWord]uint32
+			for s := 0; s+3 <= L; s++ {
+				h := hbyte(hbyte(hbyte(hbyte(uint32(fnvOffset), seed), at(s)), at(s+1)), at(s+2))
+				g3[s] = h
+				if s+4 <= L {
+					h = hbyte(h, at(s+3))
+					g4[s] = h
+					if s+5 <= L {
+						g5[s] = hbyte(h, at(s+4))
+					}
+				}
+			}
+			for s := 0; s+3 <= L; s++ {
+				feats = append(feats, Feature{bucket(g3[s]), 1})
+			}
+			for s := 0; s+4 <= L; s++ {
+				feats = append(feats, Feature{bucket(g4[s]), 1})
+			}
+			for s := 0; s+5 <= L; s++ {
+				feats = append(feats, Feature{bucket(g5[s]), 1})
 			}
 		}
 		nc := len(feats) - cstart

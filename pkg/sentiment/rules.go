@@ -33,7 +33,12 @@ const negWindow = 3 // words after a negator that it reaches
 // analyse runs the rule layer over tokens. negMark[i] is set when token i
 // is in a negation scope (used by the model's features too).
 func (a *Analyzer) analyse(toks []Token, negMark []bool) Rules {
-	var r Rules
+	return a.analyseInto(toks, negMark, nil)
+}
+
+// analyseInto is analyse appending the hits to hits (a pooled slice).
+func (a *Analyzer) analyseInto(toks []Token, negMark []bool, hits []Hit) Rules {
+	r := Rules{Hits: hits}
 	weight := 1.0
 	neOpen := false
 	neIdx := -1

@@ -10,9 +10,10 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 //go:generate go run ./internal/train -data ../../../shared/data
@@ -42,10 +43,16 @@ type Analyzer struct {
 	lex         Lexicon
 	phraseFirst map[string]bool
 	model       *Model
+	intern      map[string]string // folded known words, shared by the tokens
 	pool        sync.Pool
 }
 
+// scratch is the per-call working memory of Analyze, pooled: tokens, rule
+// hits and features are only read while the call runs.
 type scratch struct {
+	toks  []Token
+	hits  []Hit
+	sort  []Hit
 	neg   []bool
 	feats []Feature
 	refs  []wordRef
@@ -72,20 +79,40 @@ func NewAnalyzer(lex Lexicon, m *Model) *Analyzer {
 		first, _, _ := strings.Cut(k, " ")
 		a.phraseFirst[first] = true
 	}
+	a.intern = make(map[string]string, len(a.lex)+len(evidenceStop)+64)
+	for k := range a.lex {
+		a.intern[k] = k
+	}
+	for _, m := range []map[string]bool{evidenceStop, negators, contrasts, clauseBreaks} {
+		for k := range m {
+			a.intern[k] = k
+		}
+	}
+	for k := range intensifiers {
+		a.intern[k] = k
+	}
+	for k := range fixedPhrases {
+		for _, w := range strings.Fields(k) {
+			a.intern[w] = w
+		}
+	}
+	for _, w := range strings.Fields(commonWords) {
+		a.intern[w] = w
+	}
 	a.pool.New = func() any { return &scratch{} }
 	return a
 }
 
 // Rules runs only the rule/lexicon layer.
 func (a *Analyzer) Rules(text string) Rules {
-	toks := Tokenize(text)
+	toks := tokenizeInto(nil, text, a.intern)
 	return a.analyse(toks, nil)
 }
 
 // Features returns the model features of text for the given options (used
 // by the trainer).
 func (a *Analyzer) Features(text string, opt FeatureOptions, bits uint8) []Feature {
-	toks := Tokenize(text)
+	toks := tokenizeInto(nil, text, a.intern)
 	neg := make([]bool, len(toks))
 	r := a.analyse(toks, neg)
 	f, _ := featurize(toks, neg, &r, opt, bits, nil, nil)
@@ -94,17 +121,19 @@ func (a *Analyzer) Features(text string, opt FeatureOptions, bits uint8) []Featu
 
 // Analyze scores one text.
 func (a *Analyzer) Analyze(text string) Result {
-	toks := Tokenize(text)
 	s := a.pool.Get().(*scratch)
-	defer a.pool.Put(s)
+	defer a.release(s)
+	s.toks = tokenizeInto(s.toks[:0], text, a.intern)
+	toks := s.toks
 	if cap(s.neg) < len(toks) {
 		s.neg = make([]bool, len(toks))
 	}
 	neg := s.neg[:len(toks)]
 	clear(neg)
-	r := a.analyse(toks, neg)
+	r := a.analyseInto(toks, neg, s.hits[:0])
+	s.hits = r.Hits
 	if a.model == nil {
-		return ruleOnly(&r)
+		return ruleOnly(&r, s)
 	}
 	s.feats, s.refs = featurize(toks, neg, &r, a.model.Opts, a.model.Bits, s.feats[:0], s.refs[:0])
 	p := a.model.Predict(s.feats, r.Score)
@@ -151,7 +180,16 @@ func overrule(r *Rules) (int, bool) {
 	return ClassNeg, true
 }
 
-func ruleOnly(r *Rules) Result {
+// release returns s to the pool without the strings it points to, so a
+// pooled slice does not keep a past text alive.
+func (a *Analyzer) release(s *scratch) {
+	clear(s.toks)
+	clear(s.hits)
+	clear(s.sort)
+	a.pool.Put(s)
+}
+
+func ruleOnly(r *Rules, s *scratch) Result {
 	res := Result{Score: round3(r.Score), Confidence: round3(0.5 + math.Abs(r.Score)/2)}
 	switch {
 	case r.Score > 0.15:
@@ -161,19 +199,30 @@ func ruleOnly(r *Rules) Result {
 	default:
 		res.Label = "neu"
 	}
-	res.Evidence = ruleEvidence(r, res.Label, nil)
+	res.Evidence = ruleEvidence(r, res.Label, nil, s)
 	return res
 }
 
-func ruleEvidence(r *Rules, label string, ev []string) []string {
-	hits := make([]Hit, 0, len(r.Hits))
+func ruleEvidence(r *Rules, label string, ev []string, s *scratch) []string {
+	hits := s.sort[:0]
 	for _, h := range r.Hits {
 		if label == "pos" && h.Value <= 0 || label == "neg" && h.Value >= 0 {
 			continue
 		}
 		hits = append(hits, h)
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return math.Abs(hits[i].Value) > math.Abs(hits[j].Value) })
+	s.sort = hits
+	// a stable sort has one result whatever the algorithm: the order of sort.SliceStable.
+	slices.SortStableFunc(hits, func(x, y Hit) int {
+		ax, ay := math.Abs(x.Value), math.Abs(y.Value)
+		switch {
+		case ax > ay:
+			return -1
+		case ax < ay:
+			return 1
+		}
+		return 0
+	})
 	for _, h := range hits {
 		if len(ev) >= MaxEvidence || label == "neu" && len(ev) >= 3 {
 			break
@@ -184,8 +233,22 @@ func ruleEvidence(r *Rules, label string, ev []string) []string {
 }
 
 func addEvidence(ev []string, p string) []string {
-	lp := strings.ToLower(p)
+	if isASCII(p) {
+		for _, e := range ev {
+			if isASCII(e) && containsLowerASCII(e, p) {
+				return ev
+			}
+		}
+		// a non-ASCII e: the general comparison below.
+	}
+	var lp string
 	for _, e := range ev {
+		if isASCII(p) && isASCII(e) {
+			continue // compared above
+		}
+		if lp == "" {
+			lp = strings.ToLower(p)
+		}
 		if strings.Contains(strings.ToLower(e), lp) {
 			return ev
 		}
@@ -193,10 +256,41 @@ func addEvidence(ev []string, p string) []string {
 	return append(ev, p)
 }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// containsLowerASCII is strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+// for ASCII s and sub, without the copies.
+func containsLowerASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		k := 0
+		for k < len(sub) && lowerASCII(s[i+k]) == lowerASCII(sub[k]) {
+			k++
+		}
+		if k == len(sub) {
+			return true
+		}
+	}
+	return false
+}
+
 // evidence combines the rule hits with the word features that pushed the
 // model most towards its label.
 func (a *Analyzer) evidence(toks []Token, r *Rules, s *scratch, best int) []string {
-	ev := ruleEvidence(r, Labels[best], make([]string, 0, MaxEvidence))
+	ev := ruleEvidence(r, Labels[best], make([]string, 0, MaxEvidence), s)
 	if best == ClassNeu || len(ev) >= MaxEvidence {
 		return ev
 	}
@@ -254,3 +348,18 @@ var evidenceStop = func() map[string]bool {
 	}
 	return m
 }()
+
+// commonWords are frequent folded words outside the lexicon, interned so
+// their capitalised or accented spellings ("Le", "été", "déjà") share one
+// copy instead of one per token.
+const commonWords = `le la les l un une des du de d au aux ce cet cette ces il elle ils elles on je j tu nous vous me te se s
+en y a ou et ni or si ne n qu que qui ca c est etait ete etre avoir deja apres avant tres meme memes pres ainsi
+mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs lui moi toi soi eux
+pour par sur sous dans avec sans chez vers entre contre depuis pendant selon malgre
+mais donc car puis alors quand comme comment pourquoi ou voici voila
+ai as avons avez ont suis es sommes etes sont fait faire fais vais va vas allons allez vont peut peux pouvez
+tout tous toute toutes rien personne plus moins bien mal trop peu aussi encore toujours jamais
+premier premiere annee annees fois jour jours mois semaine heure heures prix client clients service produit commande livraison
+probleme reponse qualite societe entreprise marque magasin site france paris
+the a an of to in on at for with by from and or but is are was were be been it this that i you he she we they my your
+`

@@ -88,7 +88,13 @@ func isEmojiRune(r rune) bool {
 
 // Tokenize splits and normalises text for the rule layer and the model.
 func Tokenize(text string) []Token {
-	toks := make([]Token, 0, len(text)/5+4)
+	return tokenizeInto(make([]Token, 0, len(text)/5+4), text, nil)
+}
+
+// tokenizeInto appends the tokens of text to toks (the Analyzer passes a
+// pooled slice). intern maps folded words to one shared copy, so a known
+// word written with capitals or accents costs no allocation; nil allocates.
+func tokenizeInto(toks []Token, text string, intern map[string]string) []Token {
 	i := 0
 	for i < len(text) && len(toks) < maxTokens {
 		r, sz := utf8.DecodeRuneInString(text[i:])
@@ -129,7 +135,7 @@ func Tokenize(text string) []Token {
 				}
 				break
 			}
-			e := string(r)
+			e := text[i : i+sz] // string(r), without the copy
 			if r == 0x2764 {
 				e = "❤"
 			}
@@ -182,10 +188,10 @@ func Tokenize(text string) []Token {
 			word := strings.Trim(text[i:j], "-_")
 			if hashtag {
 				for _, part := range splitHashtag(word) {
-					toks = appendWord(toks, part, part, true)
+					toks = appendWord(toks, part, part, true, intern)
 				}
 			} else {
-				toks = appendWord(toks, word, text[start:j], false)
+				toks = appendWord(toks, word, text[start:j], false, intern)
 			}
 			i = j
 			continue
@@ -207,7 +213,11 @@ func Tokenize(text string) []Token {
 			i = j
 			continue
 		}
-		toks = append(toks, Token{Norm: string(r), Raw: text[i : i+sz], Kind: KPunct})
+		norm := text[i : i+sz] // string(r), without the copy
+		if r == utf8.RuneError && sz == 1 {
+			norm = string(utf8.RuneError)
+		}
+		toks = append(toks, Token{Norm: norm, Raw: text[i : i+sz], Kind: KPunct})
 		i += sz
 	}
 	return toks
@@ -265,24 +275,70 @@ func splitHashtag(h string) []string {
 	return parts
 }
 
-func appendWord(toks []Token, word, raw string, hashtag bool) []Token {
+func appendWord(toks []Token, word, raw string, hashtag bool, intern map[string]string) []Token {
 	letters, upper := 0, 0
 	digits := 0
-	for _, r := range word {
-		if unicode.IsLetter(r) {
-			letters++
-			if unicode.IsUpper(r) {
-				upper++
-			}
-		} else if unicode.IsDigit(r) {
-			digits++
+	ascii := true
+	for i := 0; i < len(word); i++ {
+		if word[i] >= utf8.RuneSelf {
+			ascii = false
+			break
 		}
 	}
-	low := strings.ToLower(word)
+	if ascii {
+		for i := 0; i < len(word); i++ {
+			switch c := word[i]; {
+			case 'a' <= c && c <= 'z':
+				letters++
+			case 'A' <= c && c <= 'Z':
+				letters++
+				upper++
+			case '0' <= c && c <= '9':
+				digits++
+			}
+		}
+	} else {
+		for _, r := range word {
+			if unicode.IsLetter(r) {
+				letters++
+				if unicode.IsUpper(r) {
+					upper++
+				}
+			} else if unicode.IsDigit(r) {
+				digits++
+			}
+		}
+	}
 	if digits > 0 && letters == 0 {
 		return append(toks, Token{Norm: "<num>", Raw: raw, Kind: KNumber})
 	}
 	caps := letters >= 2 && upper == letters && !hashtag
+	if ascii && upper == 0 || len(word) > 64 {
+		// already lower case (most words) or long: no lowering copy to save.
+		return appendLow(toks, strings.ToLower(word), raw, caps, hashtag)
+	}
+	// Lower-case into a stack buffer: the lower-cased form is only looked
+	// up and folded, so a word that needs neither elongation squeezing nor
+	// informal expansion costs at most its folded copy (none when interned).
+	var lb [4 * 64]byte
+	low := lb[:0]
+	for _, r := range word {
+		low = utf8.AppendRune(low, unicode.ToLower(r))
+	}
+	if _, exp := informal[string(low)]; exp || tripledBytes(low) {
+		return appendLow(toks, string(low), raw, caps, hashtag)
+	}
+	var fb [4 * 64]byte
+	norm := foldInto(fb[:0], low)
+	n, ok := intern[string(norm)]
+	if !ok {
+		n = string(norm)
+	}
+	return append(toks, Token{Norm: n, Raw: raw, Kind: KWord, Caps: caps, Hashtag: hashtag})
+}
+
+// appendLow is the general path of appendWord from the lower-cased word.
+func appendLow(toks []Token, low, raw string, caps, hashtag bool) []Token {
 	norm, elong := resolveElongation(low)
 	exp, expanded := informal[norm]
 	if expanded {
@@ -299,6 +355,25 @@ func appendWord(toks []Token, word, raw string, hashtag bool) []Token {
 		return toks
 	}
 	return append(toks, Token{Norm: Fold(norm), Raw: raw, Kind: KWord, Caps: caps, Elong: elong, Hashtag: hashtag})
+}
+
+// tripledBytes is tripled over UTF-8 bytes.
+func tripledBytes(w []byte) bool {
+	var prev rune = -1
+	run := 0
+	for i := 0; i < len(w); {
+		r, sz := utf8.DecodeRune(w[i:])
+		i += sz
+		if r == prev {
+			if run++; run >= 2 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+		prev = r
+	}
+	return false
 }
 
 // resolveElongation squeezes letters repeated three times or more:
@@ -409,32 +484,53 @@ func Fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
-		r = unicode.ToLower(r)
-		switch r {
-		case 'à', 'â', 'ä', 'á', 'ã':
-			r = 'a'
-		case 'é', 'è', 'ê', 'ë':
-			r = 'e'
-		case 'î', 'ï', 'í', 'ì':
-			r = 'i'
-		case 'ô', 'ö', 'ó', 'ò', 'õ':
-			r = 'o'
-		case 'ù', 'û', 'ü', 'ú':
-			r = 'u'
-		case 'ç':
-			r = 'c'
-		case 'ÿ':
-			r = 'y'
-		case 'œ':
-			b.WriteString("oe")
-			continue
-		case 'æ':
-			b.WriteString("ae")
-			continue
-		case '’':
-			r = '\''
-		}
+		r, r2 := foldRune(r)
 		b.WriteRune(r)
+		if r2 != 0 {
+			b.WriteRune(r2)
+		}
 	}
 	return b.String()
+}
+
+// foldInto appends Fold(s) to dst, for s already valid UTF-8.
+func foldInto(dst, s []byte) []byte {
+	for i := 0; i < len(s); {
+		r, sz := utf8.DecodeRune(s[i:])
+		i += sz
+		r, r2 := foldRune(r)
+		dst = utf8.AppendRune(dst, r)
+		if r2 != 0 {
+			dst = utf8.AppendRune(dst, r2)
+		}
+	}
+	return dst
+}
+
+// foldRune is Fold's mapping of one rune; œ and æ become two letters (r2 != 0).
+func foldRune(r rune) (r1, r2 rune) {
+	r = unicode.ToLower(r)
+	switch r {
+	case 'à', 'â', 'ä', 'á', 'ã':
+		r = 'a'
+	case 'é', 'è', 'ê', 'ë':
+		r = 'e'
+	case 'î', 'ï', 'í', 'ì':
+		r = 'i'
+	case 'ô', 'ö', 'ó', 'ò', 'õ':
+		r = 'o'
+	case 'ù', 'û', 'ü', 'ú':
+		r = 'u'
+	case 'ç':
+		r = 'c'
+	case 'ÿ':
+		r = 'y'
+	case 'œ':
+		return 'o', 'e'
+	case 'æ':
+		return 'a', 'e'
+	case '’':
+		r = '\''
+	}
+	return r, 0
 }
