@@ -134,7 +134,7 @@ func scriptOf(r rune) int {
 
 // scratch is the per-call state, kept on the stack.
 type scratch struct {
-	score   [maxLangs]int32
+	acc     model.Acc // per-language score sums
 	scripts [nScripts]int32
 	word    [maxWord]rune
 	wlen    int
@@ -256,22 +256,13 @@ func (d *Detector) scanField(s *scratch, f string) {
 }
 
 // flushWord adds the log-probabilities of every 1..5-gram of the buffered
-// word. The hashes of the n-grams starting at one position are computed in
-// one pass, each extending the previous one.
+// word.
 func (d *Detector) flushWord(s *scratch) {
-	w := s.word[:s.wlen]
-	s.wlen = 0
-	for i := range w {
-		h := model.Start
-		for n := 0; n < maxOrder && i+n < len(w); n++ {
-			h = model.Step(h, w[i+n])
-			s.ngrams++
-			p := d.m.Lookup(h)
-			for k := 0; k+1 < len(p); k += 2 {
-				s.score[p[k]] += int32(p[k+1])
-			}
-		}
+	if s.wlen == 0 {
+		return
 	}
+	s.ngrams += int32(d.m.AddWord(&s.acc, s.word[:s.wlen], maxOrder))
+	s.wlen = 0
 }
 
 func (d *Detector) decide(s *scratch, hint string) Result {
@@ -303,6 +294,7 @@ func (d *Detector) decide(s *scratch, hint string) Result {
 	case bestSc == scArabic && s.marks[mkPersian] > s.marks[mkArabicYK]:
 		return Result{Lang: "fa", Confidence: 0.8}
 	}
+	score := s.acc.Scores()
 	step := float64(d.m.Step)
 	// Overlapping n-grams are far from independent evidence: temper the raw
 	// log-likelihoods by the n-gram count before the softmax, and apply the
@@ -312,7 +304,7 @@ func (d *Detector) decide(s *scratch, hint string) Result {
 	var bv, sv float64
 	var scores [maxLangs]float64
 	for l := range d.langs {
-		v := float64(s.score[l]) * step
+		v := float64(score[l]) * step
 		if d.langs[l] == hint {
 			v += d.hintBias * temp
 		}
@@ -325,7 +317,7 @@ func (d *Detector) decide(s *scratch, hint string) Result {
 			si, sv = l, v
 		}
 	}
-	if s.score[bi] == 0 {
+	if score[bi] == 0 {
 		return Result{Lang: Und}
 	}
 	var z float64

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -76,34 +77,171 @@ type Entry struct {
 	Post []Posting
 }
 
-// Model is the in-memory form: an open-addressing table of fingerprints
-// whose slots point into a flat postings array.
+// Model is the in-memory form: an open-addressing table of 32-bit
+// fingerprints whose other half holds the n-gram's values, either inline
+// (at most two postings, the common case) or as the index of a dense vector
+// of one byte per language. The probe order, fingerprints and table size are
+// what they were with a separate postings array, so every n-gram hash maps to
+// the same values as before, fingerprint false positives included.
 type Model struct {
 	Langs []string
 	Step  float32
-	Slots []uint64 // fingerprint<<32 | offset<<8 | count; 0 = empty
-	Post  []byte   // pairs of (lang, value)
+	Slots []uint64 // fingerprint<<32 | payload; 0 = empty
+	Dense []uint64 // Width words per vector: byte l of the vector is language l's value
+	Width int      // words per dense vector, ceil(len(Langs)/8)
 }
 
-// Lookup returns the postings of an n-gram hash (raw, before Mix), or nil.
-func (m *Model) Lookup(h uint64) []byte {
+// A payload is either denseFlag|index or two inline postings of 14 bits,
+// each pre-resolved to the accumulator lane it lands in:
+// value (8 bits) | word (4 bits) << 8 | lane (2 bits) << 12.
+const (
+	denseFlag   = 1 << 31
+	postingBits = 14
+	postingMask = 1<<postingBits - 1
+)
+
+// Lookup returns the value of each language for an n-gram hash (raw, before
+// Mix), or nil when the table has no entry for it. It decodes the packed
+// form for tests and tools; the detector uses AddWord.
+func (m *Model) Lookup(h uint64) []uint8 {
+	p, ok := m.find(h)
+	if !ok {
+		return nil
+	}
+	vals := make([]uint8, len(m.Langs))
+	if p&denseFlag != 0 {
+		off := int(p&^denseFlag) * m.Width
+		for l := range vals {
+			vals[l] = uint8(m.Dense[off+l/8] >> (8 * (l % 8)))
+		}
+		return vals
+	}
+	for _, q := range []uint32{p & postingMask, p >> postingBits & postingMask} {
+		if v := uint8(q); v != 0 {
+			word, lane := int(q>>8&15), int(q>>12&3)
+			vals[8*(word/2)+2*lane+word%2] += v
+		}
+	}
+	return vals
+}
+
+func (m *Model) find(h uint64) (uint32, bool) {
 	fp, idx := Mix(h)
 	mask := uint64(len(m.Slots) - 1)
 	for i := idx & mask; ; i = (i + 1) & mask {
 		s := m.Slots[i]
 		if s == 0 {
-			return nil
+			return 0, false
 		}
 		if uint32(s>>32) == fp {
-			off := (s >> 8) & 0xffffff
-			return m.Post[2*off : 2*(off+s&0xff)]
+			return uint32(s), true
 		}
 	}
 }
 
+// Acc sums n-gram values per language. Values are added four languages at a
+// time in 16-bit lanes of uint64 words and moved into Score before a lane
+// could overflow; integer sums do not depend on the order of the additions,
+// so Score ends exactly as a one-by-one sum would.
+type Acc struct {
+	lanes   [16]uint64 // word 2k holds languages 8k, 8k+2, 8k+4, 8k+6; word 2k+1 the odd ones
+	pending int        // lookups added to lanes since the last flush
+	// AddWord's scratch, kept here so that it is not cleared on every word.
+	fps   [chunk]uint32
+	home  [chunk]uint64
+	slot  [chunk]uint64
+	score [64]int32
+}
+
+// maxPending lookups of at most 255 each fit a 16-bit lane.
+const maxPending = 0xffff / 0xff
+
+const evenBytes = 0x00ff00ff00ff00ff
+
+func (a *Acc) flush() {
+	for w := range a.lanes {
+		x := a.lanes[w]
+		if x == 0 {
+			continue
+		}
+		base := 8*(w/2) + w%2
+		for lane := range 4 {
+			a.score[base+2*lane] += int32(x >> (16 * lane) & 0xffff)
+		}
+		a.lanes[w] = 0
+	}
+	a.pending = 0
+}
+
+// Scores returns the per-language sums (indexed like Model.Langs).
+func (a *Acc) Scores() *[64]int32 {
+	a.flush()
+	return &a.score
+}
+
+// chunk is how many n-gram lookups AddWord prepares before using any.
+const chunk = 64
+
+// AddWord adds the values of every 1..order-gram of w to a and returns how
+// many n-grams it looked up. The hashes of the n-grams starting at one
+// position are computed in one pass, each extending the previous one.
+//
+// The work is split in two passes over up to chunk n-grams: the first
+// hashes them and loads their home slots, the second probes and adds. The
+// home-slot loads of the first pass depend on nothing but the word, so the
+// CPU overlaps their cache misses instead of waiting for each in turn.
+func (m *Model) AddWord(a *Acc, w []rune, order int) int {
+	order = min(order, chunk)
+	slots, dense, width := m.Slots, m.Dense, m.Width
+	mask := uint64(len(slots) - 1)
+	fps, home, slot := &a.fps, &a.home, &a.slot
+	ngrams := 0
+	for i := 0; i < len(w); {
+		k := 0
+		for ; i < len(w) && k+order <= chunk; i++ {
+			h := Start
+			for n := 0; n < order && i+n < len(w); n++ {
+				h = Step(h, w[i+n])
+				fp, idx := Mix(h)
+				j := idx & mask
+				fps[k], home[k], slot[k] = fp, j, slots[j]
+				k++
+			}
+		}
+		ngrams += k
+		if a.pending+k > maxPending {
+			a.flush()
+		}
+		a.pending += k
+		for c := range k {
+			s, fp, j := slot[c], fps[c], home[c]
+			for s != 0 && uint32(s>>32) != fp {
+				j = (j + 1) & mask
+				s = slots[j]
+			}
+			if s == 0 {
+				continue
+			}
+			p := uint32(s)
+			if p&denseFlag != 0 {
+				off := int(p&^denseFlag) * width
+				for k, x := range dense[off : off+width] {
+					a.lanes[(2*k)&15] += x & evenBytes
+					a.lanes[(2*k+1)&15] += x >> 8 & evenBytes
+				}
+			} else {
+				a.lanes[p>>8&15] += uint64(p&0xff) << (p >> 12 & 3 * 16)
+				q := p >> postingBits
+				a.lanes[q>>8&15] += uint64(q&0xff) << (q >> 12 & 3 * 16)
+			}
+		}
+	}
+	return ngrams
+}
+
 // Build makes the lookup table from entries.
 func Build(langs []string, step float32, entries []Entry) (*Model, error) {
-	m := newModel(langs, step, len(entries), 2*len(entries))
+	m := newModel(langs, step, len(entries))
 	for _, e := range entries {
 		buf := make([]byte, 0, 2*len(e.Post))
 		for _, p := range e.Post {
@@ -116,28 +254,52 @@ func Build(langs []string, step float32, entries []Entry) (*Model, error) {
 	return m, nil
 }
 
-func newModel(langs []string, step float32, n, postCap int) *Model {
+func newModel(langs []string, step float32, n int) *Model {
 	size := 1
 	for float64(size)*0.7 < float64(n) {
 		size *= 2
 	}
-	return &Model{Langs: langs, Step: step, Slots: make([]uint64, size), Post: make([]byte, 0, postCap)}
+	return &Model{Langs: langs, Step: step, Slots: make([]uint64, size), Width: (len(langs) + 7) / 8}
 }
 
 // insert adds an n-gram's postings (lang, value pairs).
 func (m *Model) insert(h uint64, post []byte) error {
 	fp, idx := Mix(h)
-	off := uint64(len(m.Post) / 2)
-	np := uint64(len(post) / 2)
-	if off+np >= 1<<24 || np > 255 {
+	if len(post)/2 > 255 {
 		return fmt.Errorf("%w: too many postings", ErrBadModel)
 	}
+	var seen [64]bool
 	for i := 0; i < len(post); i += 2 {
-		if int(post[i]) >= len(m.Langs) {
+		l := int(post[i])
+		if l >= len(m.Langs) {
 			return fmt.Errorf("%w: language index %d", ErrBadModel, post[i])
 		}
+		// One value per language: a dense vector has one byte for it.
+		if seen[l] {
+			return fmt.Errorf("%w: language index %d twice in one n-gram", ErrBadModel, l)
+		}
+		seen[l] = true
 	}
-	m.Post = append(m.Post, post...)
+	var payload uint32
+	if len(post) <= 4 {
+		for i := 0; i < len(post); i += 2 {
+			l, v := int(post[i]), uint32(post[i+1])
+			word, lane := uint32(2*(l/8)+l%2), uint32(l%8/2)
+			payload |= (v | word<<8 | lane<<12) << (postingBits * (i / 2))
+		}
+	} else {
+		n := len(m.Dense) / max(m.Width, 1)
+		if n >= denseFlag {
+			return fmt.Errorf("%w: too many n-grams", ErrBadModel)
+		}
+		off := len(m.Dense)
+		m.Dense = append(m.Dense, make([]uint64, m.Width)...)
+		for i := 0; i < len(post); i += 2 {
+			l := int(post[i])
+			m.Dense[off+l/8] |= uint64(post[i+1]) << (8 * (l % 8))
+		}
+		payload = denseFlag | uint32(n)
+	}
 	mask := uint64(len(m.Slots) - 1)
 	i := idx & mask
 	for m.Slots[i] != 0 {
@@ -148,7 +310,7 @@ func (m *Model) insert(h uint64, post []byte) error {
 		}
 		i = (i + 1) & mask
 	}
-	m.Slots[i] = uint64(fp)<<32 | off<<8 | np
+	m.Slots[i] = uint64(fp)<<32 | uint64(payload)
 	return nil
 }
 
@@ -223,7 +385,7 @@ func Decode(blob []byte) (*Model, error) {
 	if r.err || uint64(count) > uint64(len(raw)) {
 		return nil, fmt.Errorf("%w: truncated header", ErrBadModel)
 	}
-	m := newModel(langs, step, int(count), len(raw))
+	m := newModel(langs, step, int(count))
 	gram := make([]byte, 0, 32)
 	for range count {
 		shared := int(r.u8())
@@ -249,7 +411,7 @@ func Decode(blob []byte) (*Model, error) {
 	if len(r.b) != 0 {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrBadModel, len(r.b))
 	}
-	m.Post = append([]byte(nil), m.Post...) // drop the over-sized first guess
+	m.Dense = slices.Clone(m.Dense) // drop append's spare capacity
 	return m, nil
 }
 

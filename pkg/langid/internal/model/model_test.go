@@ -26,9 +26,9 @@ func TestRoundTripAndLookup(t *testing.T) {
 		t.Fatalf("header: %v %v", m.Langs, m.Step)
 	}
 	for _, e := range entries {
-		var want []byte
+		want := make([]byte, len(langs))
 		for _, p := range e.Post {
-			want = append(want, p.Lang, p.Val)
+			want[p.Lang] = p.Val
 		}
 		if got := m.Lookup(Hash(e.Gram)); !bytes.Equal(got, want) {
 			t.Errorf("Lookup(%q) = %v, want %v", e.Gram, got, want)
