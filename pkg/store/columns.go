@@ -1,9 +1,13 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
+	"io"
 	"time"
 
+	chproto "github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 
@@ -95,6 +99,7 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 		c.u8[0], nil, nil, c.f32[3], c.u8[1], c.str[strDupCluster],
 		c.u32[2], c.u32[3], c.u32[4], c.str[strContentHash], c.tm[2], c.ver,
 	}
+	presize(batch, cols[:])
 	for i, v := range cols {
 		if v == nil {
 			continue
@@ -133,6 +138,103 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 		}
 	}
 	return nil
+}
+
+// presize gives the String and number columns of batch the capacity for
+// their values before they are appended. The driver's columns start empty
+// at each batch and would otherwise grow value by value (by 2x, then
+// 1.25x once large): several times the column's size in large,
+// GC-assisted allocations per batch. The driver has no capacity
+// hint, but a column's Decode sizes it for the rows it reads, so each
+// column decodes a made-up stream (one value of the column's total length,
+// then empty values: see sizingStream) and is Reset, which keeps the
+// capacity. It is only a hint: if it fails the appends still work.
+func presize(batch driver.Batch, values []any) {
+	bcols := batch.Columns()
+	src := &sizingStream{}
+	type sized struct{ col, rows int }
+	var todo []sized
+	for i, v := range values {
+		if i >= len(bcols) {
+			break
+		}
+		var typ column.Type
+		var rows, first, width int
+		switch v := v.(type) {
+		case []string:
+			typ, rows = "String", len(v)
+			for _, s := range v {
+				first += len(s)
+			}
+			if first < 128 {
+				// ch-go sizes a short first value for every row; leave
+				// these small columns to grow.
+				first = 0
+			}
+		case []uint32:
+			typ, rows, width = "UInt32", len(v), 4
+		case []float32:
+			typ, rows, width = "Float32", len(v), 4
+		case []time.Time:
+			typ, rows, width = "DateTime", len(v), 4
+		case []uint8:
+			typ, rows, width = "UInt8", len(v), 1
+		case []uint64:
+			typ, rows, width = "UInt64", len(v), 8
+		default:
+			continue
+		}
+		// The stream must match the column's encoding exactly.
+		if rows == 0 || bcols[i].Type() != typ {
+			continue
+		}
+		if width > 0 {
+			src.segs = append(src.segs, sizingSeg{zeros: rows * width})
+		} else {
+			src.segs = append(src.segs, sizingSeg{head: binary.AppendUvarint(nil, uint64(first)), zeros: first + rows - 1})
+		}
+		todo = append(todo, sized{i, rows})
+	}
+	r := chproto.NewReader(src)
+	for _, t := range todo {
+		err := bcols[t.col].Decode(r, t.rows)
+		bcols[t.col].Reset()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// sizingStream is columns in ClickHouse's native encoding, all zeros: per
+// String column a value of the column's total length (uvarint length,
+// bytes) then rows-1 empty values; per fixed-width column rows zero
+// values. It hands out zeros without holding them.
+type sizingStream struct {
+	segs []sizingSeg
+}
+
+type sizingSeg struct {
+	head  []byte // the first value's uvarint length
+	zeros int    // its bytes, then one zero length byte per empty value
+}
+
+func (s *sizingStream) Read(p []byte) (int, error) {
+	for len(s.segs) > 0 {
+		g := &s.segs[0]
+		if len(g.head) > 0 {
+			n := copy(p, g.head)
+			g.head = g.head[n:]
+			return n, nil
+		}
+		if g.zeros > 0 {
+			n := min(len(p), g.zeros)
+			clear(p[:n])
+			g.zeros -= n
+			return n, nil
+		}
+		s.segs = s.segs[1:]
+	}
+	return 0, io.EOF
 }
 
 // emptyNil returns s, or a nil []string when s is empty: both store an
