@@ -6,11 +6,22 @@ import (
 	"unicode/utf8"
 )
 
-// token is one word of the text, with the forms used for matching.
+// token is one word of the text, with the forms used for matching. norm
+// and skel point into the scratch arena of the call (or a fresh one).
 type token struct {
 	start, end int    // byte offsets in the original text
-	norm       string // lower-cased, accent-folded, leet decoded, 3+ repeats squeezed
-	skel       string // norm with every doubled letter squeezed ("connard" -> "conard")
+	norm       []byte // lower-cased, accent-folded, leet decoded, 3+ repeats squeezed
+	skel       []byte // norm with every doubled letter squeezed ("connard" -> "conard")
+}
+
+// scratch is the working memory of one Check, pooled by the Detector.
+type scratch struct {
+	toks  []token
+	arena []byte // the bytes of every token's norm and skel
+	key   []byte
+	nb    []byte
+	offs  []int
+	run   []int
 }
 
 // leet maps look-alike digits and symbols to letters; applied only inside
@@ -51,7 +62,15 @@ func isLeetSym(r rune) bool {
 // when they sit between letters/digits ("s@l0pe"); runs of single letters
 // separated by dots, dashes, stars or spaces are joined ("c.o.n.n.a.r.d").
 func tokenize(text string) []token {
-	toks := make([]token, 0, len(text)/6+1)
+	var s scratch
+	s.tokenize(text)
+	return s.toks
+}
+
+// tokenize fills s.toks, reusing s's buffers.
+func (s *scratch) tokenize(text string) {
+	toks := s.toks[:0]
+	arena := s.arena[:0]
 	i := 0
 	for i < len(text) {
 		r, sz := utf8.DecodeRuneInString(text[i:])
@@ -73,12 +92,14 @@ func tokenize(text string) []token {
 			i += sz
 		}
 	done:
-		toks = append(toks, makeToken(text, start, i))
+		var t token
+		t, arena = makeToken(arena, text, start, i)
+		toks = append(toks, t)
 		if len(toks) > 20000 {
 			break
 		}
 	}
-	return joinSpelled(text, toks)
+	s.toks, s.arena = joinSpelled(text, toks, arena)
 }
 
 func nextIsWord(s string) bool {
@@ -86,34 +107,36 @@ func nextIsWord(s string) bool {
 	return isWordRune(r)
 }
 
-func makeToken(text string, start, end int) token {
+// makeToken normalises text[start:end] into arena.
+func makeToken(arena []byte, text string, start, end int) (token, []byte) {
 	raw := text[start:end]
-	if norm, ok := plainASCII(raw); ok {
+	a0 := len(arena)
+	if _, ok := plainASCII(raw); ok {
 		// fast path (most words): nothing to lower-case, fold or decode
-		norm = squeeze(norm, 2)
-		return token{start: start, end: end, norm: norm, skel: squeeze(norm, 1)}
-	}
-	hasLetter, hasOther := false, false
-	for _, r := range raw {
-		if unicode.IsLetter(r) {
-			hasLetter = true
-		} else {
-			hasOther = true
-		}
-	}
-	var b strings.Builder
-	b.Grow(len(raw))
-	for _, r := range raw {
-		r = fold(unicode.ToLower(r))
-		if hasLetter && hasOther {
-			if l, ok := leet[r]; ok {
-				r = l
+		arena = append(arena, raw...)
+	} else {
+		hasLetter, hasOther := false, false
+		for _, r := range raw {
+			if unicode.IsLetter(r) {
+				hasLetter = true
+			} else {
+				hasOther = true
 			}
 		}
-		b.WriteRune(r)
+		for _, r := range raw {
+			r = fold(unicode.ToLower(r))
+			if hasLetter && hasOther {
+				if l, ok := leet[r]; ok {
+					r = l
+				}
+			}
+			arena = utf8.AppendRune(arena, r)
+		}
 	}
-	norm := squeeze(b.String(), 2)
-	return token{start: start, end: end, norm: norm, skel: squeeze(norm, 1)}
+	t := token{start: start, end: end}
+	t.norm, arena = squeezeInto(arena, arena[a0:], 2)
+	t.skel, arena = squeezeInto(arena, t.norm, 1)
+	return t, arena
 }
 
 // plainASCII reports whether raw is already in normal form: only lower-case
@@ -158,6 +181,32 @@ func squeeze(s string, max int) string {
 	return b.String()
 }
 
+// squeezeInto is squeeze for bytes: s itself when nothing repeats more
+// than max times, else the squeezed copy appended to arena.
+func squeezeInto(arena, s []byte, max int) ([]byte, []byte) {
+	if !repeatsBytes(s, max) {
+		return s, arena
+	}
+	a0 := len(arena)
+	var prev rune
+	run := 0
+	for i := 0; i < len(s); {
+		r, sz := utf8.DecodeRune(s[i:])
+		i += sz
+		if r == prev {
+			run++
+			if run >= max {
+				continue
+			}
+		} else {
+			run = 0
+		}
+		prev = r
+		arena = utf8.AppendRune(arena, r)
+	}
+	return arena[a0:], arena
+}
+
 // repeats reports whether some rune occurs more than max times in a row,
 // i.e. whether squeeze would change s.
 func repeats(s string, max int) bool {
@@ -165,6 +214,24 @@ func repeats(s string, max int) bool {
 	for i := 1; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf || s[i-1] >= utf8.RuneSelf {
 			return repeatsRunes(s, max)
+		}
+		if s[i] == s[i-1] {
+			run++
+			if run >= max {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+func repeatsBytes(s []byte, max int) bool {
+	run := 0
+	for i := 1; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || s[i-1] >= utf8.RuneSelf {
+			return repeatsRunes(string(s), max)
 		}
 		if s[i] == s[i-1] {
 			run++
@@ -198,27 +265,29 @@ func repeatsRunes(s string, max int) bool {
 // joinSpelled merges runs of ≥ 3 one-letter tokens separated only by
 // spacing punctuation into one token. It compacts toks in place: a merged
 // token is written at an index no greater than the first one it reads.
-func joinSpelled(text string, toks []token) []token {
+func joinSpelled(text string, toks []token, arena []byte) ([]token, []byte) {
 	out := toks[:0]
 	for i := 0; i < len(toks); {
 		j := i
-		for j < len(toks) && utf8.RuneCountInString(toks[j].norm) == 1 && (j == i || onlySpacing(text[toks[j-1].end:toks[j].start])) {
+		for j < len(toks) && utf8.RuneCount(toks[j].norm) == 1 && (j == i || onlySpacing(text[toks[j-1].end:toks[j].start])) {
 			j++
 		}
 		if j-i >= 3 {
-			var b strings.Builder
+			a0 := len(arena)
 			for k := i; k < j; k++ {
-				b.WriteString(toks[k].norm)
+				arena = append(arena, toks[k].norm...)
 			}
-			norm := squeeze(b.String(), 2)
-			out = append(out, token{start: toks[i].start, end: toks[j-1].end, norm: norm, skel: squeeze(norm, 1)})
+			t := token{start: toks[i].start, end: toks[j-1].end}
+			t.norm, arena = squeezeInto(arena, arena[a0:], 2)
+			t.skel, arena = squeezeInto(arena, t.norm, 1)
+			out = append(out, t)
 			i = j
 			continue
 		}
 		out = append(out, toks[i])
 		i++
 	}
-	return out
+	return out, arena
 }
 
 func onlySpacing(s string) bool {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Categories.
@@ -114,8 +115,10 @@ type Detector struct {
 	skels    map[string]entry // skeleton of single words (≥ 4 letters) -> entry
 	first    map[string]bool  // first skeleton of multi-word phrases
 	stems    []stem
+	stemsBy  [256][]int // indices of stems by first byte, in order
 	maxLen   int
-	triggers []map[string]bool // per pattern
+	trigMask map[string]uint32 // trigger word -> bit i set for pattern i
+	pool     sync.Pool         // *scratch
 }
 
 type stem struct {
@@ -157,13 +160,16 @@ func New() *Detector {
 			}
 		}
 	}
-	for _, p := range patterns {
-		m := map[string]bool{}
+	d.trigMask = map[string]uint32{}
+	for pi, p := range patterns {
 		for _, w := range strings.Fields(p.triggers) {
-			m[w] = true
+			d.trigMask[w] |= 1 << pi
 		}
-		d.triggers = append(d.triggers, m)
 	}
+	for i, st := range d.stems {
+		d.stemsBy[st.prefix[0]] = append(d.stemsBy[st.prefix[0]], i)
+	}
+	d.pool.New = func() any { return &scratch{} }
 	// own stems override LDNOOBW's category too ("connard" is an insult).
 	for k, e := range d.words {
 		for _, st := range d.stems {
@@ -201,7 +207,7 @@ func skelPhrase(s string) string {
 	toks := tokenize(s)
 	parts := make([]string, len(toks))
 	for i, t := range toks {
-		parts[i] = t.skel
+		parts[i] = string(t.skel)
 	}
 	return strings.Join(parts, " ")
 }
@@ -210,43 +216,67 @@ func normPhrase(s string) string {
 	toks := tokenize(s)
 	parts := make([]string, len(toks))
 	for i, t := range toks {
-		parts[i] = t.norm
+		parts[i] = string(t.norm)
 	}
 	return strings.Join(parts, " ")
 }
+
+// catIndex orders the categories as Check reports them.
+func catIndex(cat string) int {
+	switch cat {
+	case Threat:
+		return 0
+	case Hate:
+		return 1
+	case Insult:
+		return 2
+	case Obscenity:
+		return 3
+	}
+	return -1
+}
+
+var catOrder = [4]string{Threat, Hate, Insult, Obscenity}
 
 // maxEvidence bounds the evidence per category.
 const maxEvidence = 5
 
 // Check flags text.
 func (d *Detector) Check(text string) Result {
-	toks := tokenize(text)
-	found := map[string][]string{}
+	s := d.pool.Get().(*scratch)
+	defer d.pool.Put(s) // tokens point into s.arena only, never into text
+	s.tokenize(text)
+	toks := s.toks
+	var found [4][]string // by catIndex
 	add := func(cat, ev string) {
-		for _, e := range found[cat] {
+		c := catIndex(cat)
+		if c < 0 {
+			return // not reported
+		}
+		for _, e := range found[c] {
 			if strings.EqualFold(e, ev) {
 				return
 			}
 		}
-		if len(found[cat]) < maxEvidence {
-			found[cat] = append(found[cat], ev)
+		if len(found[c]) < maxEvidence {
+			found[c] = append(found[c], ev)
 		}
 	}
-	var key strings.Builder
 	for i := 0; i < len(toks); i++ {
 		t := &toks[i]
 		// phrases, longest first
-		if d.first[t.norm] {
+		if d.first[string(t.norm)] {
 			matched := false
 			for n := min(d.maxLen, len(toks)-i); n >= 2; n-- {
-				key.Reset()
+				key := s.key[:0]
 				for k := i; k < i+n; k++ {
 					if k > i {
-						key.WriteByte(' ')
+						key = append(key, ' ')
 					}
-					key.WriteString(toks[k].norm)
+					key = append(key, toks[k].norm...)
 				}
-				if e, ok := d.words[key.String()]; ok {
+				s.key = key
+				if e, ok := d.words[string(key)]; ok {
 					add(e.cat, text[t.start:toks[i+n-1].end])
 					i += n - 1
 					matched = true
@@ -257,52 +287,53 @@ func (d *Detector) Check(text string) Result {
 				continue
 			}
 		}
-		if e, ok := d.words[t.norm]; ok {
+		if e, ok := d.words[string(t.norm)]; ok {
 			add(e.cat, text[t.start:t.end])
 			continue
 		}
-		if e, ok := d.skels[t.skel]; ok && len(t.skel) >= 4 {
+		if e, ok := d.skels[string(t.skel)]; ok && len(t.skel) >= 4 {
 			add(e.cat, text[t.start:t.end])
 			continue
 		}
-		if cat, ok := contextual[t.norm]; ok && i > 0 && contextCues[toks[i-1].norm] {
+		if cat, ok := contextual[string(t.norm)]; ok && i > 0 && contextCues[string(toks[i-1].norm)] {
 			add(cat, text[toks[i-1].start:t.end])
 			continue
 		}
-		for _, s := range d.stems {
-			if strings.HasPrefix(t.skel, s.prefix) {
-				add(s.cat, text[t.start:t.end])
-				break
+		if len(t.skel) > 0 {
+			for _, si := range d.stemsBy[t.skel[0]] {
+				st := &d.stems[si]
+				if len(t.skel) >= len(st.prefix) && string(t.skel[:len(st.prefix)]) == st.prefix {
+					add(st.cat, text[t.start:t.end])
+					break
+				}
 			}
 		}
 	}
 	// patterns on the normalised text, mapped back to the original spans;
 	// a pattern runs only if one of its trigger words is present (speed).
-	var run []int
-	for pi, trig := range d.triggers {
-		for i := range toks {
-			if trig[toks[i].norm] {
-				run = append(run, pi)
-				break
-			}
-		}
+	var mask uint32
+	for i := range toks {
+		mask |= d.trigMask[string(toks[i].norm)]
 	}
-	if len(run) == 0 {
-		return d.result(found)
+	if mask == 0 {
+		return result(&found)
 	}
-	var nb strings.Builder
-	offs := make([]int, 0, len(toks)) // start of each token in nb
+	nb := s.nb[:0]
+	offs := s.offs[:0] // start of each token in nb
 	for i, t := range toks {
 		if i > 0 {
-			nb.WriteByte(' ')
+			nb = append(nb, ' ')
 		}
-		offs = append(offs, nb.Len())
-		nb.WriteString(t.norm)
+		offs = append(offs, len(nb))
+		nb = append(nb, t.norm...)
 	}
-	norm := nb.String()
-	for _, pi := range run {
+	s.nb, s.offs = nb, offs
+	for pi := range patterns {
+		if mask&(1<<pi) == 0 {
+			continue
+		}
 		p := patterns[pi]
-		for _, m := range p.re.FindAllStringIndex(norm, maxEvidence) {
+		for _, m := range p.re.FindAllIndex(nb, maxEvidence) {
 			a := sort.SearchInts(offs, m[0]+1) - 1
 			b := sort.SearchInts(offs, m[1]) - 1
 			if a < 0 || b < a {
@@ -311,14 +342,14 @@ func (d *Detector) Check(text string) Result {
 			add(p.cat, text[toks[a].start:toks[b].end])
 		}
 	}
-	return d.result(found)
+	return result(&found)
 }
 
-func (d *Detector) result(found map[string][]string) Result {
+func result(found *[4][]string) Result {
 	var res Result
-	for _, cat := range []string{Threat, Hate, Insult, Obscenity} {
-		if ev, ok := found[cat]; ok {
-			res.Flags = append(res.Flags, Flag{Category: cat, Evidence: ev})
+	for c, ev := range found {
+		if len(ev) > 0 {
+			res.Flags = append(res.Flags, Flag{Category: catOrder[c], Evidence: ev})
 		}
 	}
 	res.Toxic = len(res.Flags) > 0
