@@ -5,8 +5,10 @@
 package entities
 
 import (
+	"bytes"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -31,6 +33,13 @@ const MaxEntities = 32
 type Extractor struct {
 	brands     map[string]string // lower-cased brand (possibly several words) -> canonical
 	brandFirst map[string]int    // first word -> max words
+	pool       sync.Pool         // *scratch
+}
+
+// scratch is the working memory of one Extract, pooled.
+type scratch struct {
+	ws  []word
+	low []byte
 }
 
 // New builds an Extractor; brands are recognised as organisations.
@@ -48,6 +57,7 @@ func New(brands []string) *Extractor {
 			x.brandFirst[f] = len(words)
 		}
 	}
+	x.pool.New = func() any { return &scratch{} }
 	return x
 }
 
@@ -67,8 +77,7 @@ type word struct {
 	afterPunct bool // a comma, parenthesis... separates it from the previous word
 }
 
-func tokenize(text string) []word {
-	var ws []word
+func tokenize(text string, ws []word) []word {
 	sentenceStart := true
 	sep := false
 	for i := 0; i < len(text); {
@@ -162,25 +171,41 @@ var acronymStop = map[string]bool{"OK": true, "TOP": true, "LOL": true, "MDR": t
 
 // Extract returns the entities of text, in order of first appearance, deduplicated.
 func (x *Extractor) Extract(text string) []Entity {
-	ws := tokenize(text)
+	sc := x.pool.Get().(*scratch)
+	defer func() {
+		clear(sc.ws) // the words are substrings of text: don't keep it alive
+		x.pool.Put(sc)
+	}()
+	sc.ws = tokenize(text, sc.ws[:0])
+	ws := sc.ws
 	out := make([]Entity, 0, 4)
-	seen := map[string]bool{}
 	add := func(t, typ string) {
-		k := typ + "|" + strings.ToLower(t)
-		if seen[k] || len(out) >= MaxEntities || t == "" {
+		if t == "" || len(out) >= MaxEntities || seenEntity(out, t, typ) {
 			return
 		}
-		seen[k] = true
 		out = append(out, Entity{Text: t, Type: typ})
+	}
+	// lower looks s up lower-cased in a reused buffer: m[string(b)] does not copy.
+	lower := func(s string) []byte {
+		sc.low = appendLower(sc.low[:0], s)
+		return sc.low
 	}
 	capsText := mostlyCaps(ws)
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
 		// brands, case-insensitive, up to their word count
-		if n, ok := x.brandFirst[strings.ToLower(w.text)]; ok {
+		if n, ok := x.brandFirst[string(lower(w.text))]; ok {
 			matched := false
 			for k := min(n, len(ws)-i); k >= 1; k-- {
-				if c, ok := x.brands[lowerJoin(ws[i:i+k])]; ok {
+				b := sc.low[:0]
+				for j, v := range ws[i : i+k] {
+					if j > 0 {
+						b = append(b, ' ')
+					}
+					b = appendLower(b, v.text)
+				}
+				sc.low = b
+				if c, ok := x.brands[string(b)]; ok {
 					add(c, ORG)
 					i += k - 1
 					matched = true
@@ -202,7 +227,7 @@ func (x *Extractor) Extract(text string) []Entity {
 			continue
 		}
 		// organisation prefixes: "Groupe Lactalis", "Laiterie de Saint-Malo"
-		if w.cap && orgPrefixes[strings.ToLower(w.text)] && i+1 < len(ws) {
+		if w.cap && orgPrefixes[string(lower(w.text))] && i+1 < len(ws) {
 			j := i + 1
 			for j < len(ws) && !ws[j].afterPunct && (ws[j].cap || connectors[ws[j].text] && j+1 < len(ws) && ws[j+1].cap) && j-i <= 5 {
 				j++
@@ -215,7 +240,7 @@ func (x *Extractor) Extract(text string) []Entity {
 		}
 		// acronyms: SNCF, EDF, RATP
 		if w.allCaps && !capsText && len(w.text) >= 2 && len(w.text) <= 6 && !acronymStop[w.text] {
-			if _, isPlace := places[strings.ToLower(w.text)]; !isPlace {
+			if _, isPlace := places[string(lower(w.text))]; !isPlace {
 				add(w.text, ORG)
 				continue
 			}
@@ -241,7 +266,7 @@ func (x *Extractor) Extract(text string) []Entity {
 		}
 		seq := ws[i:j]
 		name := joinWords(seq)
-		typ := classify(seq, name)
+		typ := classify(seq, name, lower)
 		if typ == "" && (w.start && len(seq) == 1) {
 			i += len(seq) - 1
 			continue
@@ -250,7 +275,7 @@ func (x *Extractor) Extract(text string) []Entity {
 			if len(seq) >= 2 && len(seq) <= 4 {
 				typ = PER
 			} else {
-				typ = guessSingle(name)
+				typ = guessSingle(name, lower)
 			}
 		}
 		if typ != "" {
@@ -259,6 +284,69 @@ func (x *Extractor) Extract(text string) []Entity {
 		i += len(seq) - 1
 	}
 	return out
+}
+
+// seenEntity reports whether out has t with type typ, case-insensitively
+// (strings.ToLower equality; out holds at most MaxEntities).
+func seenEntity(out []Entity, t, typ string) bool {
+	for _, e := range out {
+		if e.Type != typ || len(e.Text) != len(t) && isASCII(e.Text) && isASCII(t) {
+			continue
+		}
+		if isASCII(e.Text) && isASCII(t) {
+			if asciiEqualLower(e.Text, t) {
+				return true
+			}
+			continue
+		}
+		var ba, bb [128]byte
+		if bytes.Equal(appendLower(ba[:0], e.Text), appendLower(bb[:0], t)) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiEqualLower(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// appendLower appends strings.ToLower(s) to b.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf {
+			for _, r := range s[i:] {
+				b = utf8.AppendRune(b, unicode.ToLower(r))
+			}
+			return b
+		} else if 'A' <= c && c <= 'Z' {
+			b = append(b, c+'a'-'A')
+		} else {
+			b = append(b, c)
+		}
+	}
+	return b
 }
 
 func mostlyCaps(ws []word) bool {
@@ -271,16 +359,15 @@ func mostlyCaps(ws []word) bool {
 	return len(ws) >= 3 && caps*2 > len(ws)
 }
 
-func classify(seq []word, name string) string {
-	low := strings.ToLower(name)
-	if _, ok := places[low]; ok {
+func classify(seq []word, name string, lower func(string) []byte) string {
+	if _, ok := places[string(lower(name))]; ok {
 		return LOC
 	}
 	last := seq[len(seq)-1].text
 	if orgSuffixes[last] && len(seq) > 1 {
 		return ORG
 	}
-	if firstNames[strings.ToLower(seq[0].text)] && len(seq) >= 2 {
+	if firstNames[string(lower(seq[0].text))] && len(seq) >= 2 {
 		return PER
 	}
 	return ""
@@ -288,30 +375,36 @@ func classify(seq []word, name string) string {
 
 // guessSingle types a lone capitalised word inside a sentence: places from
 // the gazetteer; other single words are too ambiguous and are dropped.
-func guessSingle(name string) string {
-	if _, ok := places[strings.ToLower(name)]; ok {
+func guessSingle(name string, lower func(string) []byte) string {
+	if _, ok := places[string(lower(name))]; ok {
 		return LOC
 	}
 	return ""
 }
 
 func joinWords(ws []word) string {
-	parts := make([]string, len(ws))
-	for i, w := range ws {
-		parts[i] = w.text
+	switch len(ws) {
+	case 0:
+		return ""
+	case 1:
+		return ws[0].text // what Join and ReplaceAll return for one word
 	}
-	s := strings.Join(parts, " ")
+	n := len(ws) - 1
+	for _, w := range ws {
+		n += len(w.text)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, w := range ws {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w.text)
+	}
+	s := b.String()
 	s = strings.ReplaceAll(s, " d ", " d'")
 	s = strings.ReplaceAll(s, " l ", " l'")
 	return s
-}
-
-func lowerJoin(ws []word) string {
-	parts := make([]string, len(ws))
-	for i, w := range ws {
-		parts[i] = strings.ToLower(w.text)
-	}
-	return strings.Join(parts, " ")
 }
 
 // Types lists the entity types in a stable order (for tests and docs).
