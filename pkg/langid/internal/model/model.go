@@ -150,6 +150,7 @@ type Acc struct {
 	fps   [chunk]uint32
 	home  [chunk]uint64
 	slot  [chunk]uint64
+	dense [chunk]uint32 // indexes of the dense vectors to add
 	score [64]int32
 }
 
@@ -213,6 +214,7 @@ func (m *Model) AddWord(a *Acc, w []rune, order int) int {
 			a.flush()
 		}
 		a.pending += k
+		nd := 0
 		for c := range k {
 			s, fp, j := slot[c], fps[c], home[c]
 			for s != 0 && uint32(s>>32) != fp {
@@ -224,15 +226,33 @@ func (m *Model) AddWord(a *Acc, w []rune, order int) int {
 			}
 			p := uint32(s)
 			if p&denseFlag != 0 {
-				off := int(p&^denseFlag) * width
-				for k, x := range dense[off : off+width] {
-					a.lanes[(2*k)&15] += x & evenBytes
-					a.lanes[(2*k+1)&15] += x >> 8 & evenBytes
-				}
-			} else {
-				a.lanes[p>>8&15] += uint64(p&0xff) << (p >> 12 & 3 * 16)
-				q := p >> postingBits
-				a.lanes[q>>8&15] += uint64(q&0xff) << (q >> 12 & 3 * 16)
+				a.dense[nd&(chunk-1)] = p &^ denseFlag
+				nd++
+				continue
+			}
+			a.lanes[p>>8&15] += uint64(p&0xff) << (p >> 12 & 3 * 16)
+			q := p >> postingBits
+			a.lanes[q>>8&15] += uint64(q&0xff) << (q >> 12 & 3 * 16)
+		}
+		// The dense vectors are summed apart, with no branch between their
+		// loads, so that their cache misses overlap too.
+		if width == 2 {
+			l0, l1, l2, l3 := a.lanes[0], a.lanes[1], a.lanes[2], a.lanes[3]
+			for _, d := range a.dense[:nd] {
+				v := dense[2*int(d):][:2]
+				l0 += v[0] & evenBytes
+				l1 += v[0] >> 8 & evenBytes
+				l2 += v[1] & evenBytes
+				l3 += v[1] >> 8 & evenBytes
+			}
+			a.lanes[0], a.lanes[1], a.lanes[2], a.lanes[3] = l0, l1, l2, l3
+			continue
+		}
+		for _, d := range a.dense[:nd] {
+			off := int(d) * width
+			for k, x := range dense[off : off+width] {
+				a.lanes[(2*k)&15] += x & evenBytes
+				a.lanes[(2*k+1)&15] += x >> 8 & evenBytes
 			}
 		}
 	}
