@@ -177,15 +177,14 @@ func (d *Detector) DetectWithHint(text, hint string) Result {
 	i := 0
 	for i < len(text) && s.letters < maxLetters {
 		// Skip whitespace, then take one whitespace-delimited field.
-		r, n := utf8.DecodeRuneInString(text[i:])
-		if unicode.IsSpace(r) {
+		if n, sp := spaceAt(text, i); sp {
 			i += n
 			continue
 		}
 		j := i
 		for j < len(text) {
-			r, n := utf8.DecodeRuneInString(text[j:])
-			if unicode.IsSpace(r) {
+			n, sp := spaceAt(text, j)
+			if sp {
 				break
 			}
 			j += n
@@ -196,6 +195,19 @@ func (d *Detector) DetectWithHint(text, hint string) Result {
 		i = j
 	}
 	return d.decide(&s, hint)
+}
+
+// asciiSpace has bit c set for the ASCII bytes unicode.IsSpace accepts.
+const asciiSpace = 1<<'\t' | 1<<'\n' | 1<<'\v' | 1<<'\f' | 1<<'\r' | 1<<' '
+
+// spaceAt reports whether the rune at text[i] is white space, and its width;
+// ASCII, most of any text, is decided without decoding.
+func spaceAt(text string, i int) (int, bool) {
+	if c := text[i]; c < utf8.RuneSelf {
+		return 1, c < 64 && asciiSpace>>c&1 != 0
+	}
+	r, n := utf8.DecodeRuneInString(text[i:])
+	return n, unicode.IsSpace(r)
 }
 
 // skipField drops tokens that carry no language: URLs, mentions, e-mails.
@@ -234,6 +246,22 @@ func hasPrefixFold(s, p string) bool {
 
 func (d *Detector) scanField(s *scratch, f string) {
 	for _, r := range f {
+		if r < utf8.RuneSelf {
+			// ASCII fast path, same outcome as below: a letter is Latin,
+			// has no mark and lowers by setting bit 5; anything else ends
+			// the word.
+			if c := r | 0x20; 'a' <= c && c <= 'z' {
+				s.scripts[scLatin]++
+				s.letters++
+				if s.wlen < maxWord {
+					s.word[s.wlen] = c
+					s.wlen++
+				}
+				continue
+			}
+			d.flushWord(s)
+			continue
+		}
 		if unicode.IsLetter(r) || (s.wlen > 0 && unicode.Is(unicode.Mn, r)) {
 			if unicode.IsLetter(r) {
 				s.scripts[scriptOf(r)]++
