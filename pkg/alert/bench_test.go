@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veille-oss/veille/pkg/loadgen"
 	"github.com/veille-oss/veille/pkg/mention"
 )
 
@@ -17,11 +18,15 @@ func BenchmarkObserve(b *testing.B) {
 		brands int
 		label  func(i int) string
 		text   string
+		// loadgen: varied French and English texts of article length
+		// instead of text, the mix the pipeline sees
+		loadgen bool
 	}{
-		{"calm/1-brand", 1, func(i int) string { return [...]string{"neu", "pos", "neu", "neg", "neu"}[i%5] }, "avis correct"},
-		{"calm/1000-brands", 1000, func(i int) string { return [...]string{"neu", "pos", "neu", "neg", "neu"}[i%5] }, "avis correct"},
-		{"storm/open-incident", 1, func(int) string { return "neg" }, "horrible, je suis déçu"},
-		{"calm/3KB-text", 1, func(i int) string { return [...]string{"neu", "pos", "neg"}[i%3] }, long},
+		{"calm/1-brand", 1, func(i int) string { return [...]string{"neu", "pos", "neu", "neg", "neu"}[i%5] }, "avis correct", false},
+		{"calm/1000-brands", 1000, func(i int) string { return [...]string{"neu", "pos", "neu", "neg", "neu"}[i%5] }, "avis correct", false},
+		{"storm/open-incident", 1, func(int) string { return "neg" }, "horrible, je suis déçu", false},
+		{"calm/3KB-text", 1, func(i int) string { return [...]string{"neu", "pos", "neg"}[i%3] }, long, false},
+		{"loadgen/4-brands", 0, func(i int) string { return [...]string{"neu", "pos", "neg", "neg", "neu"}[i%5] }, "", true},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -29,9 +34,17 @@ func BenchmarkObserve(b *testing.B) {
 			e := NewEngine(Config{}, func() time.Time { return now })
 			ms := make([]*mention.Mention, 4096)
 			g := &gen{}
+			lg := &loadgen.Generator{Seed: 1, Now: now}
 			for i := range ms {
+				if c.loadgen {
+					m := lg.Mention(i)
+					m.Enrichment = &mention.Enrichment{Lang: "fr", Sentiment: mention.Sentiment{Label: c.label(i)}, InfluenceScore: float64(i % 40)}
+					ms[i] = m
+					continue
+				}
 				ms[i] = g.mention(fmt.Sprintf("brand%d", i%c.brands), c.label(i), now, c.text)
 			}
+			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				m := ms[i%len(ms)]

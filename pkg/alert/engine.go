@@ -77,6 +77,7 @@ type Engine struct {
 	seenRing  []string
 	seenNext  int
 	dropped   int
+	words     words // scratch of Observe's crisis term matching
 }
 
 // NewEngine returns an engine; cfg must have passed Validate. clock gives
@@ -199,7 +200,13 @@ func (e *Engine) Observe(m *mention.Mention) []Event {
 	}
 	var terms []string
 	if label(m) != "pos" {
-		terms = b.vocab.match(m.Title + "\n" + m.Text)
+		if !b.vocab.empty() {
+			// the words of title and text, as if joined by a line break
+			e.words.reset()
+			e.words.add(m.Title)
+			e.words.add(m.Text)
+			terms = b.vocab.matchWords(&e.words)
+		}
 		if len(terms) > 0 {
 			c.Crisis = 1
 		}
@@ -218,12 +225,21 @@ func (e *Engine) Observe(m *mention.Mention) []Event {
 	b.Ring.put(b.Ring.index(t), c)
 	b.LastSeen = t
 
-	top := topOf(m, terms)
+	// The mention's summary is built only when something keeps it: most
+	// calm mentions are neither notable nor part of an open incident.
+	var top TopMention
+	haveTop := false
+	topOnce := func() TopMention {
+		if !haveTop {
+			top, haveTop = topOf(m, terms), true
+		}
+		return top
+	}
 	var mc Counts
 	mc.add(m)
 	notable := neg || c.Toxic > 0 || c.Crisis > 0 || isInfluencer(m)
 	if notable {
-		b.pushRecent(recent{At: t, Top: top, Class: c, Counts: mc}, rl.Window)
+		b.pushRecent(recent{At: t, Top: topOnce(), Class: c, Counts: mc}, rl.Window)
 	}
 
 	var events []Event
@@ -240,24 +256,24 @@ func (e *Engine) Observe(m *mention.Mention) []Event {
 	}
 	// every mention of the brand feeds an open buzz incident
 	if st := e.incidents[bk+"\x00"+CauseVolume]; st != nil && st.Inc.Open() {
-		events = e.feed(events, st, rl, t, top, mc, neg || isInfluencer(m) || c.Toxic > 0)
+		events = e.feed(events, st, rl, t, topOnce(), mc, neg || isInfluencer(m) || c.Toxic > 0)
 	}
 	if infl && !disabled(rl, CauseInfluencer) {
 		s := m.Enrichment.InfluenceScore / 100
 		d := fmt.Sprintf("negative mention by influencer %q (influence %.0f)", m.Author.Name, m.Enrichment.InfluenceScore)
-		events = e.fireEvent(events, b, CauseInfluencer, t, s, d, top, mc,
+		events = e.fireEvent(events, b, CauseInfluencer, t, s, d, topOnce(), mc,
 			func(r recent) bool { return r.Class.Infl > 0 })
 	}
 	if c.Toxic > 0 && !disabled(rl, CauseToxic) && b.Ring.Win.Toxic >= rl.ToxicMinCount {
 		s := math.Min(1, float64(b.Ring.Win.Toxic)/10)
 		d := fmt.Sprintf("%d toxic mentions in %v", b.Ring.Win.Toxic, rl.Window)
-		events = e.fireEvent(events, b, CauseToxic, t, s, d, top, mc,
+		events = e.fireEvent(events, b, CauseToxic, t, s, d, topOnce(), mc,
 			func(r recent) bool { return r.Class.Toxic > 0 })
 	}
 	if c.Crisis > 0 && !disabled(rl, CauseCrisis) && b.Ring.Win.Crisis >= rl.CrisisMinCount {
 		s := math.Min(1, float64(b.Ring.Win.Crisis)/10)
 		d := fmt.Sprintf("%d mentions with crisis terms in %v (%s)", b.Ring.Win.Crisis, rl.Window, strings.Join(terms, ", "))
-		events = e.fireEvent(events, b, CauseCrisis, t, s, d, top, mc,
+		events = e.fireEvent(events, b, CauseCrisis, t, s, d, topOnce(), mc,
 			func(r recent) bool { return r.Class.Crisis > 0 })
 	}
 	return events

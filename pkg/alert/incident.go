@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/veille-oss/veille/pkg/mention"
 )
@@ -258,6 +259,7 @@ func snippet(text, title string) string {
 		text = title
 	}
 	var b strings.Builder
+	b.Grow(min(len(text), utf8.UTFMax*MaxSnippet)) // one allocation, not a doubling series
 	n, space := 0, false
 	for _, r := range text {
 		if unicode.IsSpace(r) {
