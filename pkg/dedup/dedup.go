@@ -73,56 +73,116 @@ func New(opt Options) *Index {
 // Fingerprint returns the SimHash of text's normalised word 3-shingles and
 // the number of words.
 func Fingerprint(text string) (uint64, int) {
-	var v [64]int32
-	var win [shingle]uint64 // hashes of the last words
-	n := 0
-	var word []byte
-	flush := func() {
-		if len(word) == 0 {
-			return
-		}
-		wh := uint64(14695981039346656037) // FNV-1a, inlined
-		for _, c := range word {
-			wh ^= uint64(c)
-			wh *= 1099511628211
-		}
-		word = word[:0]
-		copy(win[:], win[1:])
-		win[shingle-1] = wh
-		n++
-		if n >= shingle {
-			// combine the window into one shingle hash.
-			x := win[0]
-			for k := 1; k < shingle; k++ {
-				x = mix(x*31 + win[k])
-			}
-			for b := 0; b < 64; b++ {
-				if x&(1<<b) != 0 {
-					v[b]++
-				} else {
-					v[b]--
+	var sh shingler
+	inWord := false
+	const offset = uint64(14695981039346656037) // FNV-1a, inlined
+	wh := offset
+	for i := 0; i < len(text) && sh.n < maxWords; {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			default:
+				if inWord {
+					sh.word(wh)
+					wh, inWord = offset, false
 				}
+				continue
 			}
+			wh = (wh ^ uint64(c)) * 1099511628211
+			inWord = true
+			continue
 		}
-	}
-	for i := 0; i < len(text) && n < maxWords; {
 		r, sz := utf8.DecodeRuneInString(text[i:])
 		i += sz
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			word = utf8.AppendRune(word, fold(unicode.ToLower(r)))
+			var enc [utf8.UTFMax]byte
+			for _, b := range utf8.AppendRune(enc[:0], fold(unicode.ToLower(r))) {
+				wh = (wh ^ uint64(b)) * 1099511628211
+			}
+			inWord = true
 			continue
 		}
-		flush()
+		if inWord {
+			sh.word(wh)
+			wh, inWord = offset, false
+		}
 	}
-	flush()
+	if inWord {
+		sh.word(wh)
+	}
+	return sh.sum(), sh.n
+}
+
+// shingler turns word hashes into the SimHash of their 3-shingles. Each
+// shingle votes +1/-1 per bit; the votes are kept as counts of set bits,
+// eight bits at a time in byte lanes (flushed before a lane can overflow),
+// and bit b of the SimHash is set when more shingles set it than not.
+type shingler struct {
+	win   [shingle]uint64 // hashes of the last words
+	n     int             // words
+	lanes [8]uint64       // lane j of lanes[k]: set count of bit 8k+j since the last flush
+	inLan int             // shingles in lanes
+	set   [64]int32       // set counts flushed from the lanes
+	total int32           // shingles
+}
+
+func (s *shingler) word(wh uint64) {
+	copy(s.win[:], s.win[1:])
+	s.win[shingle-1] = wh
+	s.n++
+	if s.n < shingle {
+		return
+	}
+	// combine the window into one shingle hash.
+	x := s.win[0]
+	for k := 1; k < shingle; k++ {
+		x = mix(x*31 + s.win[k])
+	}
+	for k := range s.lanes {
+		s.lanes[k] += spread[byte(x>>(8*k))]
+	}
+	s.total++
+	if s.inLan++; s.inLan == 255 {
+		s.flush()
+	}
+}
+
+func (s *shingler) flush() {
+	for k, l := range s.lanes {
+		for j := 0; j < 8; j++ {
+			s.set[8*k+j] += int32(l >> (8 * j) & 0xff)
+		}
+	}
+	s.lanes = [8]uint64{}
+	s.inLan = 0
+}
+
+func (s *shingler) sum() uint64 {
+	s.flush()
 	var out uint64
 	for b := 0; b < 64; b++ {
-		if v[b] > 0 {
+		if 2*s.set[b]-s.total > 0 { // the +1/-1 vote sum
 			out |= 1 << b
 		}
 	}
-	return out, n
+	return out
 }
+
+// spread[v] has byte lane j set to bit j of v.
+var spread = func() (t [256]uint64) {
+	for v := range t {
+		for j := 0; j < 8; j++ {
+			if v&(1<<j) != 0 {
+				t[v] |= 1 << (8 * j)
+			}
+		}
+	}
+	return t
+}()
 
 // mix is a 64-bit finaliser (splitmix64) so shingle hashes spread well.
 func mix(x uint64) uint64 {
@@ -186,6 +246,9 @@ func (ix *Index) AssignHash(id string, h uint64) string {
 			if d := bits.OnesCount64(e.hash ^ h); d < bestD {
 				best, bestD = int(e.slot), d
 			}
+		}
+		if bestD == 0 {
+			break // an exact copy: nothing later can be strictly closer
 		}
 	}
 	cluster := id
