@@ -18,6 +18,11 @@ const benchReview = `J'ai commandé le nouveau robot de Duval il y a trois semai
 	`Le SAV de Blanchard m'a répondu sous 48h, c'est bien, mais ils refusent le remboursement. Bref : pas terrible pour 249 €, ` +
 	`je ne le recommande pas. Mme Martin, la vendeuse de Lyon, était adorable 😊 !!`
 
+// benchPool is how many distinct variants a case has: run with
+// -benchtime 4000x (or less) so no text comes back, since an exact copy
+// ends a dedup bucket scan early and would flatter Assign.
+const benchPool = 4096
+
 // benchCases are the text shapes of the enricher's traffic; each has a pool
 // of variants (a fifth of the words replaced at random) so the dedup index
 // sees distinct signatures, as in production.
@@ -39,7 +44,7 @@ func benchCases(b *testing.B) []struct {
 	for i, c := range bases {
 		words := strings.Fields(c.text)
 		out[i].name = c.name
-		for v := 0; v < 512; v++ {
+		for v := 0; v < benchPool; v++ {
 			w := append([]string(nil), words...)
 			for k := 0; k < len(w)/5+1; k++ {
 				w[r.IntN(len(w))] = words[r.IntN(len(words))]
