@@ -176,14 +176,27 @@ func (d *Detector) DetectWithHint(text, hint string) Result {
 	var s scratch
 	i := 0
 	for i < len(text) && s.letters < maxLetters {
-		// Skip whitespace, then take one whitespace-delimited field.
-		if n, sp := spaceAt(text, i); sp {
+		// Skip whitespace, then take one whitespace-delimited field. ASCII,
+		// most of any text, is decided without decoding.
+		if c := text[i]; c < utf8.RuneSelf {
+			if isASCIISpace(c) {
+				i++
+				continue
+			}
+		} else if n, sp := spaceAt(text[i:]); sp {
 			i += n
 			continue
 		}
 		j := i
 		for j < len(text) {
-			n, sp := spaceAt(text, j)
+			if c := text[j]; c < utf8.RuneSelf {
+				if isASCIISpace(c) {
+					break
+				}
+				j++
+				continue
+			}
+			n, sp := spaceAt(text[j:])
 			if sp {
 				break
 			}
@@ -200,13 +213,12 @@ func (d *Detector) DetectWithHint(text, hint string) Result {
 // asciiSpace has bit c set for the ASCII bytes unicode.IsSpace accepts.
 const asciiSpace = 1<<'\t' | 1<<'\n' | 1<<'\v' | 1<<'\f' | 1<<'\r' | 1<<' '
 
-// spaceAt reports whether the rune at text[i] is white space, and its width;
-// ASCII, most of any text, is decided without decoding.
-func spaceAt(text string, i int) (int, bool) {
-	if c := text[i]; c < utf8.RuneSelf {
-		return 1, c < 64 && asciiSpace>>c&1 != 0
-	}
-	r, n := utf8.DecodeRuneInString(text[i:])
+func isASCIISpace(c byte) bool { return c < 64 && asciiSpace>>c&1 != 0 }
+
+// spaceAt reports whether the rune starting text is white space, and its
+// width.
+func spaceAt(text string) (int, bool) {
+	r, n := utf8.DecodeRuneInString(text)
 	return n, unicode.IsSpace(r)
 }
 
