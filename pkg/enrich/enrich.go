@@ -96,11 +96,18 @@ func (t *Tagger) Tag(text, langHint string) Result {
 	}
 	tr := t.tox.Check(text)
 	res.Toxic = tr.Toxic
+	if len(tr.Flags) > 0 {
+		res.Toxicity = make([]mention.ToxicFlag, 0, len(tr.Flags))
+	}
 	for _, f := range tr.Flags {
 		res.Toxicity = append(res.Toxicity, mention.ToxicFlag{Category: f.Category, Evidence: f.Evidence})
 	}
 	if !t.opts.NoEntities {
-		for _, e := range t.ent.Extract(text) {
+		ents := t.ent.Extract(text)
+		if len(ents) > 0 {
+			res.Entities = make([]mention.Entity, 0, min(len(ents), mention.MaxEntities))
+		}
+		for _, e := range ents {
 			if len(res.Entities) >= mention.MaxEntities {
 				break
 			}

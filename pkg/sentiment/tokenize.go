@@ -313,8 +313,10 @@ func appendWord(toks []Token, word, raw string, hashtag bool, intern map[string]
 		return append(toks, Token{Norm: "<num>", Raw: raw, Kind: KNumber})
 	}
 	caps := letters >= 2 && upper == letters && !hashtag
-	if ascii && upper == 0 || len(word) > 64 {
-		// already lower case (most words) or long: no lowering copy to save.
+	if ascii && upper == 0 {
+		return appendLow(toks, word, raw, caps, hashtag) // already lower case (most words)
+	}
+	if len(word) > 64 {
 		return appendLow(toks, strings.ToLower(word), raw, caps, hashtag)
 	}
 	// Lower-case into a stack buffer: the lower-cased form is only looked
