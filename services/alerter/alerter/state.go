@@ -61,6 +61,11 @@ type stateStore struct {
 	// written is the chunk count we last wrote per slot, to purge chunks a
 	// smaller snapshot no longer uses.
 	written map[string]int
+	// zw and gz are reused by every save: a new gzip writer allocates
+	// ~600 KB of compressor state, and the leader saves every few seconds
+	// and after every event.
+	zw *gzip.Writer
+	gz bytes.Buffer
 }
 
 // load restores the stored snapshot into e and reports whether there was
@@ -117,15 +122,21 @@ func (s *stateStore) save(ctx context.Context, e *alert.Engine) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrState, err)
 	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-	if _, err := zw.Write(data); err != nil {
+	s.gz.Reset()
+	if s.zw == nil {
+		s.zw, _ = gzip.NewWriterLevel(&s.gz, gzip.BestSpeed)
+	} else {
+		s.zw.Reset(&s.gz)
+	}
+	if _, err := s.zw.Write(data); err != nil {
 		return 0, fmt.Errorf("%w: gzip: %v", ErrState, err)
 	}
-	if err := zw.Close(); err != nil {
+	if err := s.zw.Close(); err != nil {
 		return 0, fmt.Errorf("%w: gzip: %v", ErrState, err)
 	}
-	b := gz.Bytes()
+	// b is only valid until the next save: the chunks are copied out by
+	// the KV puts (which wait for the server's ack) before save returns.
+	b := s.gz.Bytes()
 	n := (len(b) + chunkSize - 1) / chunkSize
 	if n > maxChunks {
 		return 0, fmt.Errorf("%w: snapshot of %d bytes exceeds %d chunks", ErrState, len(b), maxChunks)
