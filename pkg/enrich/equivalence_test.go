@@ -6,10 +6,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"hash"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -344,6 +346,37 @@ func TestOutputsUnchanged(t *testing.T) {
 		}
 		if err := os.WriteFile(gp, append(b, '\n'), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestConcurrentTagSameOutputs runs Tag from several goroutines at once: the
+// stages' pooled scratch buffers must give each call the outputs of a
+// sequential run (go test -race checks the sharing too).
+func TestConcurrentTagSameOutputs(t *testing.T) {
+	tg, _ := eqTagger(t)
+	_, texts := eqRepoTexts(t)
+	want := make([]Result, len(texts))
+	for i, s := range texts {
+		want[i] = tg.Tag(s, "")
+	}
+	const workers = 4
+	errs := make(chan string, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			bad := ""
+			for k := range texts {
+				i := (k*7 + w*31) % len(texts) // each worker in its own order
+				if got := tg.Tag(texts[i], ""); !reflect.DeepEqual(got, want[i]) && bad == "" {
+					bad = fmt.Sprintf("text %d: concurrent %+v, sequential %+v", i, got, want[i])
+				}
+			}
+			errs <- bad
+		}()
+	}
+	for w := 0; w < workers; w++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
 		}
 	}
 }
