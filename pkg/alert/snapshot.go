@@ -1,9 +1,11 @@
 package alert
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 )
@@ -34,6 +36,29 @@ const MaxSnapshot = 256 << 20
 func (e *Engine) Snapshot() ([]byte, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	data, err := json.Marshal(e.snapshot())
+	if err != nil {
+		return nil, fmt.Errorf("alert snapshot: %w", err)
+	}
+	return data, nil
+}
+
+// WriteSnapshot writes the bytes Snapshot returns to w, without the copy
+// Snapshot makes of them: a caller writing into a buffer it keeps (the
+// alerter checkpoints every few seconds) allocates nothing for the output.
+func (e *Engine) WriteSnapshot(w io.Writer) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	// The encoder ends its output with a newline that Marshal does not
+	// write; JSON without indentation has no other raw newline.
+	if err := json.NewEncoder(noNewline{w}).Encode(e.snapshot()); err != nil {
+		return fmt.Errorf("alert snapshot: %w", err)
+	}
+	return nil
+}
+
+// snapshot gathers the state in a stable order; e.mu must be held.
+func (e *Engine) snapshot() snapshot {
 	s := snapshot{Version: snapshotVersion}
 	for _, b := range e.brands {
 		s.Brands = append(s.Brands, b)
@@ -43,11 +68,18 @@ func (e *Engine) Snapshot() ([]byte, error) {
 		s.Incidents = append(s.Incidents, snapInc{Key: k, State: st})
 	}
 	slices.SortFunc(s.Incidents, func(a, b snapInc) int { return strings.Compare(a.Key, b.Key) })
-	data, err := json.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("alert snapshot: %w", err)
+	return s
+}
+
+// noNewline drops the newline json.Encoder ends each value with.
+type noNewline struct{ w io.Writer }
+
+func (n noNewline) Write(p []byte) (int, error) {
+	q := bytes.TrimSuffix(p, []byte{'\n'})
+	if _, err := n.w.Write(q); err != nil {
+		return 0, err
 	}
-	return data, nil
+	return len(p), nil
 }
 
 // Restore replaces the engine's state with a snapshot. Rules come from the

@@ -61,11 +61,12 @@ type stateStore struct {
 	// written is the chunk count we last wrote per slot, to purge chunks a
 	// smaller snapshot no longer uses.
 	written map[string]int
-	// zw and gz are reused by every save: a new gzip writer allocates
-	// ~600 KB of compressor state, and the leader saves every few seconds
-	// and after every event.
-	zw *gzip.Writer
-	gz bytes.Buffer
+	// raw, zw and gz are reused by every save: a new gzip writer allocates
+	// ~600 KB of compressor state, the snapshot is megabytes with many
+	// brands, and the leader saves every few seconds and after every event.
+	raw bytes.Buffer // the snapshot's JSON
+	zw  *gzip.Writer
+	gz  bytes.Buffer // raw, gzipped
 }
 
 // load restores the stored snapshot into e and reports whether there was
@@ -118,10 +119,11 @@ func chunkKey(slot string, i int) string { return manifestKey + "." + slot + "."
 // save stores the engine's snapshot. It returns ErrLeaseLost when the
 // manifest changed since our last read or write (another leader).
 func (s *stateStore) save(ctx context.Context, e *alert.Engine) (int, error) {
-	data, err := e.Snapshot()
-	if err != nil {
+	s.raw.Reset()
+	if err := e.WriteSnapshot(&s.raw); err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrState, err)
 	}
+	data := s.raw.Bytes()
 	s.gz.Reset()
 	if s.zw == nil {
 		s.zw, _ = gzip.NewWriterLevel(&s.gz, gzip.BestSpeed)
@@ -154,7 +156,10 @@ func (s *stateStore) save(ctx context.Context, e *alert.Engine) (int, error) {
 	sum := sha256.Sum256(b)
 	m := manifest{Slot: slot, Chunks: n, Size: len(b), SHA256: hex.EncodeToString(sum[:]), At: time.Now().UTC(), Holder: s.holder}
 	mv, _ := json.Marshal(m)
-	var rev uint64
+	var (
+		rev uint64
+		err error
+	)
 	if s.rev == 0 {
 		rev, err = s.kv.Create(ctx, manifestKey, mv)
 	} else {
