@@ -140,9 +140,9 @@ func (m *Model) find(h uint64) (uint32, bool) {
 }
 
 // Acc sums n-gram values per language. Values are added four languages at a
-// time in 16-bit lanes of uint64 words and moved into Score before a lane
+// time in 16-bit lanes of uint64 words and moved into int32 sums before a lane
 // could overflow; integer sums do not depend on the order of the additions,
-// so Score ends exactly as a one-by-one sum would.
+// so the sums end exactly as one-by-one int32 additions would.
 type Acc struct {
 	lanes   [16]uint64 // word 2k holds languages 8k, 8k+2, 8k+4, 8k+6; word 2k+1 the odd ones
 	pending int        // lookups added to lanes since the last flush

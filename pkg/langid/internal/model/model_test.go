@@ -3,6 +3,8 @@ package model
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -54,5 +56,80 @@ func TestDecodeRejectsBadLanguageIndex(t *testing.T) {
 	}
 	if _, err := Decode(blob); !errors.Is(err, ErrBadModel) {
 		t.Fatalf("err = %v, want ErrBadModel", err)
+	}
+}
+
+// TestAddWordSumsLikeLookup checks the packed accumulation against a plain
+// per-language sum of Lookup, for a model of at most 16 languages (the
+// register path) and one of more (the general path), with words long
+// enough to flush the 16-bit lanes mid-word.
+func TestAddWordSumsLikeLookup(t *testing.T) {
+	for _, nlang := range []int{3, 16, 21, 64} {
+		r := rand.New(rand.NewPCG(uint64(nlang), 1))
+		langs := make([]string, nlang)
+		for i := range langs {
+			langs[i] = fmt.Sprintf("l%d", i)
+		}
+		alphabet := []rune("abé") // few enough that every n-gram is in the model
+		var entries []Entry
+		seen := map[string]bool{}
+		for range 3000 {
+			n := 1 + r.IntN(5)
+			g := make([]rune, n)
+			for i := range g {
+				g[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			if seen[string(g)] {
+				continue
+			}
+			seen[string(g)] = true
+			// Some entries have one or two postings (inline), most have all
+			// languages (dense) so that the lanes fill up.
+			np := 1 + r.IntN(2)
+			if r.IntN(5) != 0 {
+				np = nlang
+			}
+			var post []Posting
+			for _, l := range r.Perm(nlang)[:min(np, nlang)] {
+				post = append(post, Posting{Lang: uint8(l), Val: uint8(255 - r.IntN(20))})
+			}
+			entries = append(entries, Entry{Gram: string(g), Post: post})
+		}
+		m, err := Build(langs, 0.04, entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a Acc
+		want := make([]int32, nlang)
+		wantN, gotN := 0, 0
+		for _, wlen := range []int{1, 4, 300, 7, 120, 48} {
+			w := make([]rune, wlen)
+			for i := range w {
+				w[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			gotN += m.AddWord(&a, w, 5)
+			for i := range w {
+				h := Start
+				for n := 0; n < 5 && i+n < len(w); n++ {
+					h = Step(h, w[i+n])
+					wantN++
+					for l, v := range m.Lookup(h) {
+						want[l] += int32(v)
+					}
+				}
+			}
+		}
+		if gotN != wantN {
+			t.Errorf("%d languages: AddWord counted %d n-grams, want %d", nlang, gotN, wantN)
+		}
+		got := a.Scores()
+		for l := range nlang {
+			if got[l] != want[l] {
+				t.Errorf("%d languages: score[%d] = %d, want %d", nlang, l, got[l], want[l])
+			}
+		}
+		if want[0] < 1<<16 {
+			t.Errorf("%d languages: sums too small (%d) to have needed a lane flush", nlang, want[0])
+		}
 	}
 }
