@@ -25,6 +25,8 @@ type columns struct {
 	tm   [3][]time.Time
 	ver  []uint64
 	toxs []string // backing of the per-row toxicity arrays
+	// arrays sizes matched_terms, sentiment_evidence, toxicity, entities.
+	arrays [4]arraySize
 }
 
 // String columns, in MentionColumns order.
@@ -87,6 +89,15 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 		c.tm[1] = append(c.tm[1], chTime(m.CollectedAt))
 		c.tm[2] = append(c.tm[2], chTime(e.EnrichedAt))
 		c.ver = append(c.ver, version)
+		c.arrays[0].add(m.MatchedTerms...)
+		c.arrays[1].add(e.Sentiment.Evidence...)
+		for _, f := range e.Toxicity {
+			c.arrays[2].add(f.Category)
+		}
+		for _, en := range e.Entities {
+			c.arrays[3].elems++
+			c.arrays[3].bytes += len(en.Type) + 1 + len(en.Text)
+		}
 	}
 	// Column index -> values, in MentionColumns order; nil marks the
 	// columns appended row by row below.
@@ -99,7 +110,7 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 		c.u8[0], nil, nil, c.f32[3], c.u8[1], c.str[strDupCluster],
 		c.u32[2], c.u32[3], c.u32[4], c.str[strContentHash], c.tm[2], c.ver,
 	}
-	presize(batch, cols[:])
+	presize(batch, cols[:], len(ms), map[int]arraySize{3: c.arrays[0], 26: c.arrays[1], 28: c.arrays[2], 29: c.arrays[3]})
 	for i, v := range cols {
 		if v == nil {
 			continue
@@ -140,82 +151,111 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 	return nil
 }
 
-// presize gives the String and number columns of batch the capacity for
-// their values before they are appended. The driver's columns start empty
-// at each batch and would otherwise grow value by value (by 2x, then
-// 1.25x once large): several times the column's size in large,
-// GC-assisted allocations per batch. The driver has no capacity
-// hint, but a column's Decode sizes it for the rows it reads, so each
-// column decodes a made-up stream (one value of the column's total length,
-// then empty values: see sizingStream) and is Reset, which keeps the
-// capacity. It is only a hint: if it fails the appends still work.
-func presize(batch driver.Batch, values []any) {
+// arraySize is the content of an Array(String) column: element count and
+// their total bytes.
+type arraySize struct{ elems, bytes int }
+
+func (a *arraySize) add(ss ...string) {
+	a.elems += len(ss)
+	for _, s := range ss {
+		a.bytes += len(s)
+	}
+}
+
+// presize gives the columns of batch the capacity for their values before
+// they are appended. The driver's columns start empty at each batch and
+// would otherwise grow value by value (by 2x, then 1.25x once large):
+// several times the column's size in large, GC-assisted allocations per
+// batch. The driver has no capacity hint, but a column's Decode sizes it
+// for the rows it reads, so each column decodes a made-up stream of its
+// exact size (see sizingStream) and is Reset, which keeps the capacity.
+// It is only a hint: if it fails, the appends still work.
+func presize(batch driver.Batch, values []any, rows int, arrays map[int]arraySize) {
 	bcols := batch.Columns()
+	if rows == 0 || len(bcols) != len(values) {
+		return
+	}
 	src := &sizingStream{}
-	type sized struct{ col, rows int }
-	var todo []sized
+	var todo []int
 	for i, v := range values {
-		if i >= len(bcols) {
-			break
-		}
 		var typ column.Type
-		var rows, first, width int
+		var width int
 		switch v := v.(type) {
 		case []string:
-			typ, rows = "String", len(v)
+			typ = "String"
+			total := 0
 			for _, s := range v {
-				first += len(s)
+				total += len(s)
 			}
-			if first < 128 {
-				// ch-go sizes a short first value for every row; leave
-				// these small columns to grow.
-				first = 0
-			}
+			src.strings(total, rows)
 		case []uint32:
-			typ, rows, width = "UInt32", len(v), 4
+			typ, width = "UInt32", 4
 		case []float32:
-			typ, rows, width = "Float32", len(v), 4
+			typ, width = "Float32", 4
 		case []time.Time:
-			typ, rows, width = "DateTime", len(v), 4
+			typ, width = "DateTime", 4
 		case []uint8:
-			typ, rows, width = "UInt8", len(v), 1
+			typ, width = "UInt8", 1
 		case []uint64:
-			typ, rows, width = "UInt64", len(v), 8
+			typ, width = "UInt64", 8
+		case nil:
+			a, ok := arrays[i]
+			if !ok {
+				continue
+			}
+			// offsets (UInt64, cumulative: only the last one, the element
+			// count, matters to Decode), then the elements as a String column
+			typ = "Array(String)"
+			src.segs = append(src.segs, sizingSeg{zeros: 8 * (rows - 1)}, sizingSeg{head: binary.LittleEndian.AppendUint64(nil, uint64(a.elems))})
+			if a.elems > 0 {
+				src.strings(a.bytes, a.elems)
+			}
 		default:
 			continue
 		}
 		// The stream must match the column's encoding exactly.
-		if rows == 0 || bcols[i].Type() != typ {
-			continue
+		if bcols[i].Type() != typ {
+			return
 		}
 		if width > 0 {
 			src.segs = append(src.segs, sizingSeg{zeros: rows * width})
-		} else {
-			src.segs = append(src.segs, sizingSeg{head: binary.AppendUvarint(nil, uint64(first)), zeros: first + rows - 1})
 		}
-		todo = append(todo, sized{i, rows})
+		todo = append(todo, i)
 	}
 	r := chproto.NewReader(src)
-	for _, t := range todo {
-		err := bcols[t.col].Decode(r, t.rows)
-		bcols[t.col].Reset()
+	for _, i := range todo {
+		err := bcols[i].Decode(r, rows)
+		bcols[i].Reset()
 		if err != nil {
 			return
 		}
 	}
 }
 
-// sizingStream is columns in ClickHouse's native encoding, all zeros: per
-// String column a value of the column's total length (uvarint length,
-// bytes) then rows-1 empty values; per fixed-width column rows zero
-// values. It hands out zeros without holding them.
+// sizingStream is columns in ClickHouse's native encoding, made of
+// zeros: per String column a value of the column's total length then
+// rows-1 empty values; per fixed-width column rows zero values; per
+// Array(String) zero offsets but the last, the element count, then its
+// elements as a String column. It hands out zeros without holding them.
 type sizingStream struct {
 	segs []sizingSeg
 }
 
+// sizingSeg is head's bytes then zeros zero bytes.
 type sizingSeg struct {
-	head  []byte // the first value's uvarint length
-	zeros int    // its bytes, then one zero length byte per empty value
+	head  []byte
+	zeros int
+}
+
+// strings adds a String column of rows values and total bytes.
+func (s *sizingStream) strings(total, rows int) {
+	if total < 128 {
+		// ch-go sizes a short first value for every row; leave these
+		// small columns to grow.
+		total = 0
+	}
+	// one value of total bytes, then one zero length byte per empty value
+	s.segs = append(s.segs, sizingSeg{head: binary.AppendUvarint(nil, uint64(total)), zeros: total + rows - 1})
 }
 
 func (s *sizingStream) Read(p []byte) (int, error) {
@@ -288,6 +328,7 @@ func (c *columns) reset() {
 		c.tm[i] = c.tm[i][:0]
 	}
 	c.ver = c.ver[:0]
+	c.arrays = [4]arraySize{}
 	clear(c.toxs)
 	c.toxs = c.toxs[:0]
 }
