@@ -72,6 +72,11 @@ type Options struct {
 	AlertNA string
 	// Skip names stages to leave out: "ceilings", "enrich", "crawl", "pipeline".
 	Skip []string
+	// NATSServer, when set, is the path of a nats-server binary the
+	// pipeline process uses instead of its embedded server (Command must be
+	// set): the docker compose / Kubernetes topology. Its memory and CPU are
+	// reported beside veille run's.
+	NATSServer string
 	// ProfileDir, when set, receives Go profiles of the pipeline process
 	// (Command must be set): flood-cpu.pprof over the flood and
 	// flood-heap.pprof at its end, through the child's metrics.pprof.
@@ -125,7 +130,7 @@ type Ceilings struct {
 
 // Pipeline is the end-to-end measurement.
 type Pipeline struct {
-	Mode      string  `json:"mode"` // "process" (a child veille run) or "in-process"
+	Mode      string  `json:"mode"` // "process" (a child veille run), "process + nats-server" or "in-process"
 	Count     int     `json:"count"`
 	Seconds   float64 `json:"seconds"`
 	PerSec    float64 `json:"per_s"`
@@ -156,6 +161,11 @@ type Pipeline struct {
 	// mention in the flood (inserts, materialized views, merges, the
 	// bench's count polls); 0 when none runs on this machine.
 	ClickHouseCPUus float64 `json:"clickhouse_cpu_us_per_mention,omitempty"`
+	// With Options.NATSServer: the nats-server process's CPU per mention in
+	// the flood and its peak resident memory in the paced phase and flood.
+	NATSCPUus         float64 `json:"nats_server_cpu_us_per_mention,omitempty"`
+	NATSRSSPacedMaxMB float64 `json:"nats_server_rss_paced_max_mb,omitempty"`
+	NATSRSSMaxMB      float64 `json:"nats_server_rss_flood_max_mb,omitempty"`
 	// BenchCPUus is this process's (load generator, polls) and MachineCPUus
 	// all CPUs' busy time per mention in the flood.
 	BenchCPUus   float64 `json:"bench_cpu_us_per_mention,omitempty"`

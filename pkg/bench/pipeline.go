@@ -192,7 +192,9 @@ func zombie(pid int) bool {
 // until both durable consumers exist (the services are up).
 func connectClient(ctx context.Context, opt Options, cfg *config.Config, rp *runningPipeline) (*bus.Bus, error) {
 	ccfg := cfg.NATS
-	ccfg.URL = "nats://" + cfg.NATS.Embedded.Listen
+	if ccfg.URL == "" {
+		ccfg.URL = "nats://" + cfg.NATS.Embedded.Listen
+	}
 	deadline := time.Now().Add(90 * time.Second)
 	var b *bus.Bus
 	var err error
@@ -311,6 +313,17 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	if len(opt.Command) > 0 {
 		p.Mode = "process"
 	}
+	var np *natsProcess
+	if opt.NATSServer != "" {
+		if len(opt.Command) == 0 {
+			return nil, fmt.Errorf("%w: an external nats-server needs the pipeline in a child process", ErrBench)
+		}
+		if np, err = startNATS(ctx, opt.NATSServer, dir, cfg); err != nil {
+			return nil, err
+		}
+		defer np.stop()
+		p.Mode = "process + nats-server"
+	}
 	var prof *profiler
 	if opt.ProfileDir != "" {
 		if prof, err = newProfiler(cfg, opt.ProfileDir, len(opt.Command) > 0); err != nil {
@@ -335,7 +348,10 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 		return nil, err
 	}
 	defer b.Close()
-	var rss *rssSampler
+	var rss, nrss *rssSampler
+	if np != nil {
+		nrss = sampleRSS(np.pid, 250*time.Millisecond)
+	}
 	if rp.pid != 0 {
 		rss = sampleRSS(rp.pid, 250*time.Millisecond)
 	} else {
@@ -343,6 +359,14 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	}
 	flooding := false
 	finishRSS := func() {
+		if nrss != nil {
+			if flooding {
+				p.NATSRSSMaxMB, _, _ = nrss.finish()
+			} else {
+				p.NATSRSSPacedMaxMB, _, _ = nrss.finish()
+			}
+			nrss = nil
+		}
 		if rss == nil {
 			return
 		}
@@ -393,6 +417,9 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	if rss != nil {
 		finishRSS()
 		rss = sampleRSS(rp.pid, 250*time.Millisecond)
+		if np != nil {
+			nrss = sampleRSS(np.pid, 250*time.Millisecond)
+		}
 	}
 	flooding = true
 
@@ -402,6 +429,11 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	cpu0, _ := readCPU(rp.pid)
 	chPids := pidsNamed("clickhouse-serv") // comm is cut at 15 bytes
 	ch0, self0 := ticksOf(chPids), ticksOf([]int{os.Getpid()})
+	var natsPids []int
+	if np != nil {
+		natsPids = []int{np.pid}
+	}
+	nats0 := ticksOf(natsPids)
 	t0 := time.Now()
 	profDone := prof.cpu(ctx, opt)
 	pubDone := make(chan error, 1)
@@ -429,6 +461,7 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	}
 	p.ClickHouseCPUus = perMention(ticksOf(chPids) - ch0)
 	p.BenchCPUus = perMention(ticksOf([]int{os.Getpid()}) - self0)
+	p.NATSCPUus = perMention(ticksOf(natsPids) - nats0)
 	p.Seconds = el.Seconds()
 	p.PerSec = float64(opt.Count) / el.Seconds()
 	if pubEl > 0 {

@@ -66,6 +66,10 @@ func (r *Result) WriteTable(w io.Writer) error {
 		} else {
 			row(fmt.Sprintf("veille run resident memory, paced %s/s (max)", thousands(l.Rate)), fmt.Sprintf("%.0f MB", p.RSSPacedMaxMB), fmt.Sprintf("%d MB target", TargetRSSMB), pct(p.RSSPacedMaxMB/TargetRSSMB))
 			row("  during the flood backlog: max / mean", fmt.Sprintf("%.0f / %.0f MB", p.RSSMaxMB, p.RSSMeanMB), "", "")
+			if p.NATSRSSPacedMaxMB > 0 {
+				row("nats-server resident memory, paced / flood (max)", fmt.Sprintf("%.0f / %.0f MB", p.NATSRSSPacedMaxMB, p.NATSRSSMaxMB),
+					fmt.Sprintf("its own process; with veille run %.0f / %.0f MB", p.NATSRSSPacedMaxMB+p.RSSPacedMaxMB, p.NATSRSSMaxMB+p.RSSMaxMB), "")
+			}
 		}
 		busy := fmt.Sprintf("machine CPUs %.0f%% busy", 100*p.MachineBusy)
 		if p.ProcCPUus > 0 {
@@ -74,8 +78,12 @@ func (r *Result) WriteTable(w io.Writer) error {
 			row("  flood: machine CPU", "", busy, "")
 		}
 		if p.MachineCPUus > 0 {
+			natsCPU := ""
+			if p.NATSCPUus > 0 {
+				natsCPU = fmt.Sprintf("nats-server %.0f µs, ", p.NATSCPUus)
+			}
 			row("  flood: machine CPU per mention", fmt.Sprintf("%.0f µs", p.MachineCPUus),
-				fmt.Sprintf("ClickHouse %.0f µs, load generator and bench %.0f µs; %d CPUs at %s/s allow %.0f µs", p.ClickHouseCPUus, p.BenchCPUus, runtime.NumCPU(), thousands(TargetIngestPerSec), float64(runtime.NumCPU())*1e6/TargetIngestPerSec), "")
+				fmt.Sprintf("%sClickHouse %.0f µs, load generator and bench %.0f µs; %d CPUs at %s/s allow %.0f µs", natsCPU, p.ClickHouseCPUus, p.BenchCPUus, runtime.NumCPU(), thousands(TargetIngestPerSec), float64(runtime.NumCPU())*1e6/TargetIngestPerSec), "")
 		}
 		dup := "exactly once"
 		if p.Distinct != p.Stored {

@@ -26,6 +26,7 @@ func cmdBench(ctx context.Context, args []string, s stdio) int {
 	asJSON := fs.Bool("json", false, "print the result as JSON instead of a table")
 	inProc := fs.Bool("in-process", false, "run the pipeline in this process instead of a child `veille run` (no memory figure)")
 	skip := fs.String("skip", "", "comma-separated stages to leave out: ceilings, enrich, crawl, pipeline")
+	natsServer := fs.String("nats-server", "", "path of a nats-server binary for the pipeline instead of the embedded one (the docker compose / Kubernetes topology); its memory and CPU are reported")
 	profile := fs.String("profile", "", "directory for Go profiles of the pipeline process: flood-cpu.pprof over the flood, flood-heap.pprof after it")
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -48,6 +49,7 @@ func cmdBench(ctx context.Context, args []string, s stdio) int {
 		},
 		Alerts:     *alerts,
 		ProfileDir: *profile,
+		NATSServer: *natsServer,
 	}
 	if *alerts <= 0 {
 		opt.AlertNA = "left out (--alerts 0)"
