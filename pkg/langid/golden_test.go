@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/veille-oss/veille/pkg/loadgen"
+	"github.com/veille-oss/veille/pkg/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/outputs.golden.json from the current detector")
@@ -73,7 +74,7 @@ func goldenInputs(t *testing.T, set string) []hinted {
 			}
 		}
 	case "shared":
-		dir := sharedData(t)
+		dir := testenv.SharedData(t, "exact outputs on the shared French texts")
 		for _, p := range []string{"sentiment/fr-tweets/train.tsv", "sentiment/fr-tweets/val.tsv", "sentiment/allocine-tv/train.tsv", "sentiment/allocine-tv/dev.tsv"} {
 			texts = append(texts, readTSVTexts(t, filepath.Join(dir, p))...)
 		}
@@ -207,27 +208,5 @@ func TestOutputsGolden(t *testing.T) {
 		if err := os.WriteFile(outputsGolden, append(raw, '\n'), 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// sharedData finds shared/data above the package directory (as
-// testenv.SharedData does, without pulling the store packages into this
-// test); a checkout without it skips only the "shared" set.
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/data not found above the package directory: exact outputs on the shared French texts not checked")
-		}
-		dir = parent
 	}
 }

@@ -184,7 +184,7 @@ func squeeze(s string, max int) string {
 // squeezeInto is squeeze for bytes: s itself when nothing repeats more
 // than max times, else the squeezed copy appended to arena.
 func squeezeInto(arena, s []byte, max int) ([]byte, []byte) {
-	if !repeatsBytes(s, max) {
+	if !repeats(s, max) {
 		return s, arena
 	}
 	a0 := len(arena)
@@ -209,25 +209,7 @@ func squeezeInto(arena, s []byte, max int) ([]byte, []byte) {
 
 // repeats reports whether some rune occurs more than max times in a row,
 // i.e. whether squeeze would change s.
-func repeats(s string, max int) bool {
-	run := 0
-	for i := 1; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf || s[i-1] >= utf8.RuneSelf {
-			return repeatsRunes(s, max)
-		}
-		if s[i] == s[i-1] {
-			run++
-			if run >= max {
-				return true
-			}
-		} else {
-			run = 0
-		}
-	}
-	return false
-}
-
-func repeatsBytes(s []byte, max int) bool {
+func repeats[S ~string | ~[]byte](s S, max int) bool {
 	run := 0
 	for i := 1; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf || s[i-1] >= utf8.RuneSelf {

@@ -6,25 +6,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/veille-oss/veille/pkg/alert"
 	"github.com/veille-oss/veille/pkg/loadgen"
 	"github.com/veille-oss/veille/pkg/mention"
-	"github.com/veille-oss/veille/pkg/testenv"
 )
 
 // BenchmarkCheckpoint measures one engine snapshot saved to the NATS KV
 // bucket (serialise, gzip, chunked puts, manifest compare-and-set), the
 // work the leader does at every checkpoint.
 func BenchmarkCheckpoint(b *testing.B) {
-	cfg := testenv.Config(b)
-	bs := testenv.Bus(b, cfg)
 	ctx := context.Background()
-	kv, err := bs.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket, History: 1, Storage: jetstream.FileStorage})
-	if err != nil {
-		b.Fatal(err)
-	}
+	kv := stateBucket(b)
 	for _, brands := range []int{4, 200} {
 		b.Run(fmt.Sprintf("brands=%d", brands), func(b *testing.B) {
 			now := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
@@ -46,6 +38,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 			}
 			ss := &stateStore{kv: kv, holder: "bench"}
 			var size int
+			var err error
 			b.ReportAllocs()
 			for b.Loop() {
 				if size, err = ss.save(ctx, e); err != nil {

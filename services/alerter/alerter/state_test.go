@@ -19,13 +19,8 @@ import (
 // snapshots of different sizes with its reused gzip writer and buffer;
 // each load gives back exactly the engine state of the last save.
 func TestSaveReusesWriterAndLoadsLatest(t *testing.T) {
-	cfg := testenv.Config(t)
-	b := testenv.Bus(t, cfg)
 	ctx := context.Background()
-	kv, err := b.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket, History: 1, Storage: jetstream.FileStorage})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := stateBucket(t)
 	now := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
 	e := alert.NewEngine(alert.Config{}, func() time.Time { return now })
 	ss := &stateStore{kv: kv, holder: "test"}
@@ -60,4 +55,15 @@ func TestSaveReusesWriterAndLoadsLatest(t *testing.T) {
 			t.Fatalf("after %d mentions the loaded state differs from the saved one (%d vs %d bytes)", i, len(got), len(want))
 		}
 	}
+}
+
+// stateBucket is the alerter's state KV bucket on an embedded NATS of the test's own.
+func stateBucket(t testing.TB) jetstream.KeyValue {
+	t.Helper()
+	b := testenv.Bus(t, testenv.Config(t))
+	kv, err := b.JS.CreateOrUpdateKeyValue(context.Background(), jetstream.KeyValueConfig{Bucket: Bucket, History: 1, Storage: jetstream.FileStorage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kv
 }
