@@ -204,8 +204,8 @@ func Default() *Config {
 		MemoryLimitMB: 460,
 		Log:           Log{Level: "info", Format: "text"},
 		NATS: NATS{
-			Embedded:    Embedded{Listen: "127.0.0.1:4222"},
-			Replicas:    1,
+			Embedded: Embedded{Listen: "127.0.0.1:4222"},
+			Replicas: 1,
 			// The Msg-Id index costs ~100 B per message of the window and
 			// stream, pointers the GC scans on every cycle: at 10,000/s a
 			// minute was 120 MB of it and halved the sustained rate. Twice
