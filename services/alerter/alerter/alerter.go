@@ -267,7 +267,7 @@ func (a *alerter) lead(ctx context.Context, l *lease) error {
 	if err != nil {
 		return err
 	}
-	p := &processor{a: a, eng: eng, ss: ss, ob: ob, cons: cons}
+	p := &processor{a: a, eng: eng, ss: ss, ob: ob, cons: cons, heldMax: heldMax(cons)}
 	err = p.loop(lctx)
 	if c := context.Cause(lctx); errors.Is(c, ErrLeaseLost) {
 		return c
@@ -323,6 +323,19 @@ func (a *alerter) consumer(ctx context.Context) (jetstream.Consumer, error) {
 
 func ptr[T any](v T) *T { return &v }
 
+// heldMax is how many processed messages the leader may hold unacked before
+// it snapshots: three quarters of the consumer's max_ack_pending (of the
+// consumer as it exists, which may predate this configuration). JetStream
+// stops delivering at max_ack_pending, so waiting for snapshot_every alone
+// would cap the alerter at max_ack_pending per snapshot_every (10,000 per
+// 2 s by default) whenever no incident forces a snapshot.
+func heldMax(cons jetstream.Consumer) int {
+	if info := cons.CachedInfo(); info != nil && info.Config.MaxAckPending > 0 {
+		return max(info.Config.MaxAckPending*3/4, 1)
+	}
+	return 7500
+}
+
 func (a *alerter) maxWindow() time.Duration {
 	w := a.cfg.Defaults.Window
 	if w == 0 {
@@ -354,6 +367,7 @@ type processor struct {
 	cons jetstream.Consumer
 
 	held     []jetstream.Msg // processed, acked after the next snapshot
+	heldMax  int             // snapshot (and ack) once this many are held
 	lastSnap time.Time
 	nextTick time.Time
 }
@@ -449,7 +463,7 @@ func (p *processor) cycle(ctx context.Context, msgs []jetstream.Msg) error {
 	if ticked || len(events) > 0 {
 		a.setOpen(p.eng)
 	}
-	if len(events) > 0 || (len(p.held) > 0 && time.Since(p.lastSnap) >= a.cfg.SnapshotEvery) {
+	if len(events) > 0 || len(p.held) >= p.heldMax || (len(p.held) > 0 && time.Since(p.lastSnap) >= a.cfg.SnapshotEvery) {
 		return p.checkpoint(ctx)
 	}
 	return nil
