@@ -135,6 +135,10 @@ type Pipeline struct {
 	Seconds   float64 `json:"seconds"`
 	PerSec    float64 `json:"per_s"`
 	PublishPS float64 `json:"publish_per_s"` // how fast loadgen filled the stream
+	// AlerterPS is count / time from the flood's start until the alerter's
+	// consumer had nothing pending (it reads the enriched stream beside the
+	// sink); 0 without the alerter.
+	AlerterPS float64 `json:"alerter_per_s,omitempty"`
 	Stored    uint64  `json:"stored_rows"`
 	Distinct  uint64  `json:"stored_distinct"`
 	Latency   Latency `json:"latency"`

@@ -447,6 +447,12 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 		return p, err
 	}
 	el := time.Since(t0)
+	if hook != nil {
+		if err := waitAlerter(ctx, b, rp); err != nil {
+			return p, err
+		}
+		p.AlerterPS = float64(opt.Count) / time.Since(t0).Seconds()
+	}
 	if err := prof.heap(ctx, profDone); err != nil {
 		opt.Log.Warn("bench: profile", "err", err)
 	}
@@ -484,6 +490,35 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 		return p, fmt.Errorf("%w: final count: %v", ErrBench, err)
 	}
 	return p, nil
+}
+
+// alerterDurable is the alerter's consumer on the enriched stream.
+const alerterDurable = "alerter"
+
+// waitAlerter polls the alerter's consumer until nothing is pending for it.
+func waitAlerter(ctx context.Context, b *bus.Bus, rp *runningPipeline) error {
+	deadline := time.Now().Add(stallAfter)
+	for {
+		c, err := b.JS.Consumer(ctx, bus.StreamEnriched, alerterDurable)
+		if err != nil {
+			return fmt.Errorf("%w: alerter consumer: %v", ErrBench, err)
+		}
+		info, err := c.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: alerter consumer: %v", ErrBench, err)
+		}
+		if info.NumPending == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) || !rp.alive() {
+			return fmt.Errorf("%w: alerter still has %d mentions pending %s after the last row was stored: %s", ErrBench, info.NumPending, stallAfter, rp.tail())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pollEvery):
+		}
+	}
 }
 
 // waitStored polls count() until it reaches want. It fails when nothing new

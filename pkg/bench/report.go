@@ -39,6 +39,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 		row(fmt.Sprintf("end-to-end ingest (%d mentions, %s)", p.Count, p.Mode), rate(p.PerSec, "mentions/s"), ceil, pct(r.Ratios.IngestVsCeiling))
 		row("  target", "", rate(TargetIngestPerSec, "mentions/s"), pct(p.PerSec/TargetIngestPerSec))
 		row("  loadgen publish into the backlog", rate(p.PublishPS, "mentions/s"), "", "")
+		if p.AlerterPS > 0 {
+			row("  alerter read them all at", rate(p.AlerterPS, "mentions/s"), "flood start -> nothing pending for its consumer", "")
+		}
 		if c != nil {
 			row("  vs JetStream publish+consume (2 hops/mention)", "", rate(c.JSBoth/2, "mentions/s"), pct(2*r.Ratios.IngestVsJS))
 			row("  vs ClickHouse insert", "", rate(c.CHInsert, "rows/s"), pct(r.Ratios.IngestVsCH))
