@@ -291,16 +291,21 @@ func checkDeliveries(t *testing.T, h *hook, brand string) (incident string, even
 func waitIdle(t *testing.T, b *bus.Bus) {
 	t.Helper()
 	testenv.Eventually(t, 30*time.Second, "alerter consumer drained", func() (bool, string) {
-		c, err := b.JS.Consumer(context.Background(), bus.StreamEnriched, alerter.Durable)
-		if err != nil {
-			return false, err.Error()
-		}
-		info, err := c.Info(context.Background())
+		info, err := consumerInfo(b)
 		if err != nil {
 			return false, err.Error()
 		}
 		return info.NumPending == 0 && info.NumAckPending == 0, fmt.Sprintf("pending %d ack-pending %d", info.NumPending, info.NumAckPending)
 	})
+}
+
+// consumerInfo is the state of the alerter's consumer on the enriched stream.
+func consumerInfo(b *bus.Bus) (*jetstream.ConsumerInfo, error) {
+	c, err := b.JS.Consumer(context.Background(), bus.StreamEnriched, alerter.Durable)
+	if err != nil {
+		return nil, err
+	}
+	return c.Info(context.Background())
 }
 
 func waitEvent(t *testing.T, h *hook, kind alert.Kind, timeout time.Duration) delivery {
@@ -595,11 +600,7 @@ func TestHeldMessagesDoNotStallTheConsumer(t *testing.T) {
 	}
 	publishAll(t, b, ms)
 	testenv.Eventually(t, 60*time.Second, "every mention delivered to the alerter", func() (bool, string) {
-		c, err := b.JS.Consumer(context.Background(), bus.StreamEnriched, alerter.Durable)
-		if err != nil {
-			return false, err.Error()
-		}
-		info, err := c.Info(context.Background())
+		info, err := consumerInfo(b)
 		if err != nil {
 			return false, err.Error()
 		}
