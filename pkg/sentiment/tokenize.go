@@ -327,7 +327,7 @@ func appendWord(toks []Token, word, raw string, hashtag bool, intern map[string]
 	for _, r := range word {
 		low = utf8.AppendRune(low, unicode.ToLower(r))
 	}
-	if _, exp := informal[string(low)]; exp || tripledBytes(low) {
+	if _, exp := informal[string(low)]; exp || tripled(low) {
 		return appendLow(toks, string(low), raw, caps, hashtag)
 	}
 	var fb [4 * 64]byte
@@ -357,25 +357,6 @@ func appendLow(toks []Token, low, raw string, caps, hashtag bool) []Token {
 		return toks
 	}
 	return append(toks, Token{Norm: Fold(norm), Raw: raw, Kind: KWord, Caps: caps, Elong: elong, Hashtag: hashtag})
-}
-
-// tripledBytes is tripled over UTF-8 bytes.
-func tripledBytes(w []byte) bool {
-	var prev rune = -1
-	run := 0
-	for i := 0; i < len(w); {
-		r, sz := utf8.DecodeRune(w[i:])
-		i += sz
-		if r == prev {
-			if run++; run >= 2 {
-				return true
-			}
-		} else {
-			run = 0
-		}
-		prev = r
-	}
-	return false
 }
 
 // resolveElongation squeezes letters repeated three times or more:
@@ -411,11 +392,14 @@ func resolveElongation(w string) (string, bool) {
 	return squeezeDoubles(s), true
 }
 
-// tripled reports whether some rune occurs three times in a row.
-func tripled(w string) bool {
+// tripled reports whether some rune occurs three times in a row, in a
+// string or in UTF-8 bytes.
+func tripled[S ~string | ~[]byte](w S) bool {
 	var prev rune = -1
 	run := 0
-	for _, r := range w {
+	for i := 0; i < len(w); {
+		r, sz := runeAt(w, i)
+		i += sz
 		if r == prev {
 			if run++; run >= 2 {
 				return true
@@ -426,6 +410,15 @@ func tripled(w string) bool {
 		prev = r
 	}
 	return false
+}
+
+// runeAt decodes the rune starting at w[i], as utf8.DecodeRune(InString)
+// would. A byte slice is converted 4 bytes at most (on the stack).
+func runeAt[S ~string | ~[]byte](w S, i int) (rune, int) {
+	if c := w[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(string(w[i:min(i+utf8.UTFMax, len(w))]))
 }
 
 // doubled words that legitimately keep a double letter after squeezing.

@@ -1,7 +1,6 @@
 package toxicity
 
 import (
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -162,23 +161,8 @@ func squeeze(s string, max int) string {
 	if !repeats(s, max) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	var prev rune
-	run := 0
-	for _, r := range s {
-		if r == prev {
-			run++
-			if run >= max {
-				continue
-			}
-		} else {
-			run = 0
-		}
-		prev = r
-		b.WriteRune(r)
-	}
-	return b.String()
+	out, _ := squeezeInto(make([]byte, 0, len(s)), []byte(s), max)
+	return string(out)
 }
 
 // squeezeInto is squeeze for bytes: s itself when nothing repeats more

@@ -8,11 +8,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/bench"
-	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/pkg/testenv"
-	"github.com/veille-oss/veille/services/alerter/alerter"
-	"github.com/veille-oss/veille/services/enricher/enricher"
-	"github.com/veille-oss/veille/services/sink/sink"
 )
 
 // TestBenchPipeline runs veille bench's pipeline stage small (in this
@@ -23,12 +19,7 @@ import (
 func TestBenchPipeline(t *testing.T) {
 	cfg := testenv.Config(t)
 	cfg.Sink.FlushInterval = 500 * time.Millisecond
-	res, err := bench.Run(context.Background(), bench.Options{
-		Count: 3000, Duration: 3 * time.Second, Rate: 1000,
-		ClickHouse: cfg.ClickHouse, Base: cfg, Log: testenv.Discard(),
-		Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run, "alerter": alerter.Run},
-		Skip:     []string{"ceilings", "crawl", "enrich"}, Alerts: 3,
-	})
+	res, err := bench.Run(context.Background(), pipelineStage(cfg, 3000, 3*time.Second, 1000, 3))
 	if err != nil {
 		t.Fatal(err)
 	}

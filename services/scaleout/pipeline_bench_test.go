@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/bench"
+	"github.com/veille-oss/veille/pkg/config"
 	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/pkg/testenv"
 	"github.com/veille-oss/veille/services/alerter/alerter"
@@ -22,13 +23,8 @@ func BenchmarkPipeline(b *testing.B) {
 	cfg := testenv.Config(b)
 	cfg.Sink.FlushInterval = time.Second
 	for b.Loop() {
-		res, err := bench.Run(context.Background(), bench.Options{
-			Count: envInt("BENCH_COUNT", 50000), Duration: time.Duration(envInt("BENCH_SECONDS", 3)) * time.Second, Rate: float64(envInt("BENCH_RATE", 5000)),
-			ClickHouse: cfg.ClickHouse, Base: cfg, Log: testenv.Discard(),
-			Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run, "alerter": alerter.Run},
-			Alerts:   envInt("BENCH_ALERTS", 0),
-			Skip:     []string{"ceilings", "crawl", "enrich"},
-		})
+		res, err := bench.Run(context.Background(), pipelineStage(cfg, envInt("BENCH_COUNT", 50000),
+			time.Duration(envInt("BENCH_SECONDS", 3))*time.Second, float64(envInt("BENCH_RATE", 5000)), envInt("BENCH_ALERTS", 0)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -37,6 +33,17 @@ func BenchmarkPipeline(b *testing.B) {
 		if os.Getenv("BENCH_TABLE") != "" {
 			_ = res.WriteTable(os.Stderr)
 		}
+	}
+}
+
+// pipelineStage is veille bench's pipeline stage alone, run in this process
+// (enricher, sink and, with alerts > 0, the alerter) on cfg.
+func pipelineStage(cfg *config.Config, count int, paced time.Duration, rate float64, alerts int) bench.Options {
+	return bench.Options{
+		Count: count, Duration: paced, Rate: rate, Alerts: alerts,
+		ClickHouse: cfg.ClickHouse, Base: cfg, Log: testenv.Discard(),
+		Services: map[string]service.Func{"enricher": enricher.Run, "sink": sink.Run, "alerter": alerter.Run},
+		Skip:     []string{"ceilings", "crawl", "enrich"},
 	}
 }
 
