@@ -497,12 +497,12 @@ const alerterDurable = "alerter"
 
 // waitAlerter polls the alerter's consumer until nothing is pending for it.
 func waitAlerter(ctx context.Context, b *bus.Bus, rp *runningPipeline) error {
+	c, err := b.JS.Consumer(ctx, bus.StreamEnriched, alerterDurable)
+	if err != nil {
+		return fmt.Errorf("%w: alerter consumer: %v", ErrBench, err)
+	}
 	deadline := time.Now().Add(stallAfter)
 	for {
-		c, err := b.JS.Consumer(ctx, bus.StreamEnriched, alerterDurable)
-		if err != nil {
-			return fmt.Errorf("%w: alerter consumer: %v", ErrBench, err)
-		}
 		info, err := c.Info(ctx)
 		if err != nil {
 			return fmt.Errorf("%w: alerter consumer: %v", ErrBench, err)
