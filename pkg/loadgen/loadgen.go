@@ -129,6 +129,12 @@ func pick(en bool, a, b []string) []string {
 type Options struct {
 	Count int
 	Rate  float64 // mentions/s; 0 = as fast as possible
+	// Tick is the pacing step at a Rate: every Tick, the mentions due by
+	// then go out together (default 10 ms), as a collector publishes the
+	// mentions of a page or a feed poll at once. One timer per mention
+	// would cost the generator more than the publishing and wake every
+	// consumer downstream once per mention.
+	Tick time.Duration
 	// Window is the number of unacknowledged publishes in flight.
 	Window int
 	// Subject overrides where each mention goes (default mentions.raw.<kind>).
@@ -169,16 +175,26 @@ func Publish(ctx context.Context, b *bus.Bus, g *Generator, opt Options) (int, e
 		}
 		return nil
 	}
+	if opt.Tick <= 0 {
+		opt.Tick = 10 * time.Millisecond
+	}
 	start := time.Now()
+	var tick *time.Ticker
+	if opt.Rate > 0 {
+		tick = time.NewTicker(opt.Tick)
+		defer tick.Stop()
+	}
+	due := 0 // with a Rate: how many may be out by now
 	for i := 0; i < opt.Count; i++ {
-		if opt.Rate > 0 {
-			due := start.Add(time.Duration(float64(i) / opt.Rate * float64(time.Second)))
-			if d := time.Until(due); d > 0 {
-				select {
-				case <-ctx.Done():
-					return acked, ctx.Err()
-				case <-time.After(d):
-				}
+		for tick != nil && i >= due {
+			// Mention i is due at start + i/Rate.
+			if due = int(time.Since(start).Seconds()*opt.Rate) + 1; i < due {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return acked, ctx.Err()
+			case <-tick.C:
 			}
 		}
 		m := g.Mention(i)
