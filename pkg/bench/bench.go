@@ -156,24 +156,18 @@ type Pipeline struct {
 	// opened while the pipeline carries the paced rate (the situation a bad
 	// buzz actually arrives in).
 	AlertLoaded *AlertLatency `json:"alert_under_load,omitempty"`
-	// MachineBusy is the share of all CPUs busy during the flood (every
-	// process: pipeline, loadgen, ClickHouse, anything else running).
-	MachineBusy float64 `json:"machine_cpu_busy"`
-	// ProcCPUus is the pipeline process's CPU time per mention in the flood.
-	ProcCPUus float64 `json:"process_cpu_us_per_mention,omitempty"`
-	// ClickHouseCPUus is the local clickhouse-server processes' CPU time per
-	// mention in the flood (inserts, materialized views, merges, the
-	// bench's count polls); 0 when none runs on this machine.
-	ClickHouseCPUus float64 `json:"clickhouse_cpu_us_per_mention,omitempty"`
-	// With Options.NATSServer: the nats-server process's CPU per mention in
-	// the flood and its peak resident memory in the paced phase and flood.
-	NATSCPUus         float64 `json:"nats_server_cpu_us_per_mention,omitempty"`
+	// CPU is the CPU time per mention over the flood, split by process
+	// (ClickHouse: inserts, materialized views, merges, the bench's polls).
+	CPU CPUSplit `json:"cpu"`
+	// With Options.NATSServer: the nats-server process's peak resident
+	// memory in the paced phase and flood.
 	NATSRSSPacedMaxMB float64 `json:"nats_server_rss_paced_max_mb,omitempty"`
 	NATSRSSMaxMB      float64 `json:"nats_server_rss_flood_max_mb,omitempty"`
-	// BenchCPUus is this process's (load generator, polls) and MachineCPUus
-	// all CPUs' busy time per mention in the flood.
-	BenchCPUus   float64 `json:"bench_cpu_us_per_mention,omitempty"`
-	MachineCPUus float64 `json:"machine_cpu_us_per_mention,omitempty"`
+	// Redelivered is, per durable consumer, how many messages JetStream
+	// delivered more than once over the whole run: work done twice (an
+	// ack that came after ack_wait), invisible in the row count because
+	// Msg-Id and the table's key swallow the copies.
+	Redelivered map[string]uint64 `json:"redelivered,omitempty"`
 }
 
 // Latency is publish -> queryable in ClickHouse at a paced rate.
@@ -199,6 +193,9 @@ type Latency struct {
 	// LastMissing counts samples of the last fifth never seen stored.
 	LastMissing int  `json:"last_fifth_missing"`
 	KeptUp      bool `json:"kept_up"`
+	// CPU is the CPU time per mention over the phase (first publish -> all
+	// stored): the cost at a steady rate.
+	CPU CPUSplit `json:"cpu"`
 }
 
 // KeptUpSlack is how much the median latency may grow from the first to the
@@ -238,6 +235,16 @@ type Ratios struct {
 	IngestVsCH        float64 `json:"ingest_vs_clickhouse"` // e2e / ClickHouse insert
 	IngestVsCeiling   float64 `json:"ingest_vs_ceiling"`    // e2e / min(both)
 	EnrichCoresNeeded float64 `json:"enrich_cores_for_ingest"`
+	// SeriesBound is what the machine allows if every mention costs its
+	// stages at their measured ceilings, one after the other on the whole
+	// machine: two JetStream publishes (raw, enriched), one consume per
+	// consumer (enricher, sink, alerter), one ClickHouse row and one
+	// enrichment on every CPU. It leaves out the codec, the alerter's
+	// engine, influence and the GC of the services, so the pipeline can
+	// only come under it; IngestVsBound is e2e / SeriesBound.
+	SeriesBound   float64 `json:"series_bound_per_s,omitempty"`
+	IngestVsBound float64 `json:"ingest_vs_series_bound,omitempty"`
+	Consumes      int     `json:"consumes_per_mention,omitempty"`
 }
 
 // Run measures every stage not skipped, in an order that keeps them from
@@ -341,6 +348,16 @@ func (r *Result) ratios() {
 	}
 	if r.EnrichPerCore > 0 {
 		r.Ratios.EnrichCoresNeeded = e / r.EnrichPerCore
+	}
+	if c := r.Ceilings; c != nil && c.JSPublish > 0 && c.JSConsume > 0 && c.CHInsert > 0 && r.EnrichPerCore > 0 {
+		consumes := 2 // enricher, sink
+		if r.Pipeline.AlerterPS > 0 {
+			consumes++
+		}
+		perMention := 2/c.JSPublish + float64(consumes)/c.JSConsume + 1/c.CHInsert + 1/(r.EnrichPerCore*float64(r.Machine.CPUs))
+		r.Ratios.Consumes = consumes
+		r.Ratios.SeriesBound = 1 / perMention
+		r.Ratios.IngestVsBound = e / r.Ratios.SeriesBound
 	}
 }
 

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,8 +28,15 @@ func TestVmRSSAndCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	phase := startCPU(os.Getpid(), nil)
 	for x, deadline := 0, time.Now().Add(50*time.Millisecond); time.Now().Before(deadline); x++ {
 		_ = x * x
+	}
+	// This process is the pipeline and the bench at once here: 50 ms of
+	// CPU over 1000 "mentions" is ~50 µs each (a 10 ms tick is 10 µs here;
+	// the machine and the process are read at slightly different times).
+	if s := phase.perMention(1000); s.Pipeline < 20 || s.Bench < 20 || s.Machine < s.Pipeline-20 || s.NATS != 0 || s.Busy <= 0 {
+		t.Fatalf("CPU split %+v: want ~50 µs for this process, within the machine's, no nats-server", s)
 	}
 	time.Sleep(20 * time.Millisecond)
 	b, err := readCPU(os.Getpid())
@@ -37,6 +45,34 @@ func TestVmRSSAndCPU(t *testing.T) {
 	}
 	if b.total <= a.total || b.busyShare(a) <= 0 || b.busyShare(a) > 1 || b.proc < a.proc {
 		t.Fatalf("CPU snapshots %+v then %+v: want growing totals and a busy share in (0, 1]", a, b)
+	}
+}
+
+// TestSeriesBound: every mention costs its stages at their ceilings one
+// after the other: 2 publishes, a consume per consumer, a row, and an
+// enrichment spread over the CPUs.
+func TestSeriesBound(t *testing.T) {
+	for _, c := range []struct {
+		alerter  bool
+		consumes int
+		bound    float64
+	}{
+		// 2/100k + 3/200k + 1/50k + 1/(50k*2) = 65 µs
+		{true, 3, 1e6 / 65},
+		// without the alerter: 60 µs
+		{false, 2, 1e6 / 60},
+	} {
+		r := &Result{Machine: Machine{CPUs: 2}, EnrichPerCore: 50000,
+			Ceilings: &Ceilings{JSPublish: 100000, JSConsume: 200000, JSBoth: 1 / (1/100000.0 + 1/200000.0), CHInsert: 50000},
+			Pipeline: &Pipeline{PerSec: 10000}}
+		if c.alerter {
+			r.Pipeline.AlerterPS = 10000
+		}
+		r.ratios()
+		if r.Ratios.Consumes != c.consumes || math.Abs(r.Ratios.SeriesBound-c.bound) > 0.01 || math.Abs(r.Ratios.IngestVsBound-10000/c.bound) > 1e-6 {
+			t.Errorf("alerter %v: %d consumes, bound %.2f/s, ratio %.4f; want %d, %.2f/s, %.4f",
+				c.alerter, r.Ratios.Consumes, r.Ratios.SeriesBound, r.Ratios.IngestVsBound, c.consumes, c.bound, 10000/c.bound)
+		}
 	}
 }
 

@@ -11,6 +11,63 @@ import (
 // clockTicks is USER_HZ, the unit of /proc CPU times (100 on Linux).
 const clockTicks = 100
 
+// ticksPerMention turns CPU ticks spent on n mentions into µs per mention.
+func ticksPerMention(ticks uint64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(ticks) / clockTicks * 1e6 / float64(n)
+}
+
+// CPUSplit is the CPU time per mention of a phase: all CPUs' busy time, and
+// the share of the pipeline process, the local ClickHouse server, the bench
+// process (load generator, polls) and an external nats-server.
+type CPUSplit struct {
+	Busy       float64 `json:"machine_busy"` // share of all CPUs busy
+	Machine    float64 `json:"machine_us"`
+	Pipeline   float64 `json:"pipeline_us,omitempty"` // 0 in-process
+	ClickHouse float64 `json:"clickhouse_us,omitempty"`
+	Bench      float64 `json:"bench_us"`
+	NATS       float64 `json:"nats_server_us,omitempty"`
+}
+
+// phaseCPU is the CPU clock at the start of a phase.
+type phaseCPU struct {
+	pid               int
+	chPids, natsPids  []int
+	c0                cpuTimes
+	ch0, self0, nats0 uint64
+	err               error
+}
+
+// startCPU reads the CPU times of the machine, the pipeline process pid (0
+// in-process), the local clickhouse-server processes and natsPids.
+func startCPU(pid int, natsPids []int) *phaseCPU {
+	p := &phaseCPU{pid: pid, natsPids: natsPids, chPids: pidsNamed("clickhouse-serv")} // comm is cut at 15 bytes
+	p.c0, p.err = readCPU(pid)
+	p.ch0, p.self0, p.nats0 = ticksOf(p.chPids), ticksOf([]int{os.Getpid()}), ticksOf(natsPids)
+	return p
+}
+
+// perMention is the CPU spent since startCPU over n mentions.
+func (p *phaseCPU) perMention(n int) CPUSplit {
+	var s CPUSplit
+	c1, err := readCPU(p.pid)
+	if err != nil || p.err != nil {
+		return s
+	}
+	s.Busy = c1.busyShare(p.c0)
+	// /proc/stat counts every CPU: busy ticks are CPU time.
+	s.Machine = ticksPerMention(c1.busy-p.c0.busy, n)
+	if p.pid != 0 {
+		s.Pipeline = ticksPerMention(c1.proc-p.c0.proc, n)
+	}
+	s.ClickHouse = ticksPerMention(ticksOf(p.chPids)-p.ch0, n)
+	s.Bench = ticksPerMention(ticksOf([]int{os.Getpid()})-p.self0, n)
+	s.NATS = ticksPerMention(ticksOf(p.natsPids)-p.nats0, n)
+	return s
+}
+
 // cpuTimes is a snapshot of the machine's and a process's CPU time.
 type cpuTimes struct {
 	busy, total uint64 // machine, all CPUs, in ticks

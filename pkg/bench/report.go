@@ -46,6 +46,10 @@ func (r *Result) WriteTable(w io.Writer) error {
 			row("  vs JetStream publish+consume (2 hops/mention)", "", rate(c.JSBoth/2, "mentions/s"), pct(2*r.Ratios.IngestVsJS))
 			row("  vs ClickHouse insert", "", rate(c.CHInsert, "rows/s"), pct(r.Ratios.IngestVsCH))
 		}
+		if b := r.Ratios.SeriesBound; b > 0 {
+			row(fmt.Sprintf("  vs its stages at their ceilings in series (2 publishes, %d consumes, 1 row, 1 enrichment on %d CPUs)", r.Ratios.Consumes, r.Machine.CPUs), "",
+				fmt.Sprintf("%s; the target is %s of it", rate(b, "mentions/s"), pct(TargetIngestPerSec/b)), pct(r.Ratios.IngestVsBound))
+		}
 		l := p.Latency
 		row(fmt.Sprintf("publish -> queryable p50 (paced %s/s, %d samples)", thousands(l.Rate), l.Samples), ms(l.P50ms), "", "")
 		if l.Samples > 0 && l.Missing*100 > l.Samples {
@@ -64,6 +68,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 			last = fmt.Sprintf("%d samples never stored", l.LastMissing)
 		}
 		row("  paced phase stored at", rate(l.StoredPerSec, "mentions/s"), fmt.Sprintf("p50 first / last fifth %s / %s: %s", ms(l.FirstP50ms), last, verdict), "")
+		cpuRows(row, "paced phase", l.CPU)
 		if p.RSSNA != "" {
 			row("pipeline resident memory", "n/a", p.RSSNA, "")
 		} else {
@@ -74,25 +79,21 @@ func (r *Result) WriteTable(w io.Writer) error {
 					fmt.Sprintf("its own process; with veille run %.0f / %.0f MB", p.NATSRSSPacedMaxMB+p.RSSPacedMaxMB, p.NATSRSSMaxMB+p.RSSMaxMB), "")
 			}
 		}
-		busy := fmt.Sprintf("machine CPUs %.0f%% busy", 100*p.MachineBusy)
-		if p.ProcCPUus > 0 {
-			row("  flood: pipeline process CPU per mention", fmt.Sprintf("%.0f µs", p.ProcCPUus), busy, "")
-		} else {
-			row("  flood: machine CPU", "", busy, "")
-		}
-		if p.MachineCPUus > 0 {
-			natsCPU := ""
-			if p.NATSCPUus > 0 {
-				natsCPU = fmt.Sprintf("nats-server %.0f µs, ", p.NATSCPUus)
-			}
-			row("  flood: machine CPU per mention", fmt.Sprintf("%.0f µs", p.MachineCPUus),
-				fmt.Sprintf("%sClickHouse %.0f µs, load generator and bench %.0f µs; %d CPUs at %s/s allow %.0f µs", natsCPU, p.ClickHouseCPUus, p.BenchCPUus, runtime.NumCPU(), thousands(TargetIngestPerSec), float64(runtime.NumCPU())*1e6/TargetIngestPerSec), "")
-		}
+		cpuRows(row, "flood", p.CPU)
 		dup := "exactly once"
 		if p.Distinct != p.Stored {
 			dup = fmt.Sprintf("%d duplicate rows", p.Stored-p.Distinct)
 		}
 		row("  rows stored / distinct ids", fmt.Sprintf("%d / %d", p.Stored, p.Distinct), dup, "")
+		if len(p.Redelivered) > 0 {
+			var parts []string
+			for _, c := range []string{"enricher", "sink", alerterDurable} {
+				if n, ok := p.Redelivered[c]; ok {
+					parts = append(parts, fmt.Sprintf("%s %d", c, n))
+				}
+			}
+			row("  redelivered messages", strings.Join(parts, ", "), "work done twice (ack after ack_wait)", "")
+		}
 	}
 	if p := r.Pipeline; p != nil && p.Alert != nil {
 		a := p.Alert
@@ -120,6 +121,27 @@ func (r *Result) WriteTable(w io.Writer) error {
 		row(fmt.Sprintf("crawl fetch+extract, local site (%d pages, 8 in flight)", r.CrawlPages), rate(r.CrawlPerSec, "pages/s"), "politeness off", "")
 	}
 	return tw.Flush()
+}
+
+// cpuRows prints a phase's CPU per mention: the pipeline process's, then
+// the machine's with its split, against what the CPUs allow at the target.
+func cpuRows(row func(name, value, ceil, ratio string), phase string, c CPUSplit) {
+	busy := fmt.Sprintf("machine CPUs %.0f%% busy", 100*c.Busy)
+	if c.Pipeline > 0 {
+		row(fmt.Sprintf("  %s: pipeline process CPU per mention", phase), fmt.Sprintf("%.0f µs", c.Pipeline), busy, "")
+	} else {
+		row(fmt.Sprintf("  %s: machine CPU", phase), "", busy, "")
+	}
+	if c.Machine <= 0 {
+		return
+	}
+	natsCPU := ""
+	if c.NATS > 0 {
+		natsCPU = fmt.Sprintf("nats-server %.0f µs, ", c.NATS)
+	}
+	budget := float64(runtime.NumCPU()) * 1e6 / TargetIngestPerSec
+	row(fmt.Sprintf("  %s: machine CPU per mention", phase), fmt.Sprintf("%.0f µs", c.Machine),
+		fmt.Sprintf("%sClickHouse %.0f µs, load generator and bench %.0f µs; %d CPUs at %s/s allow %.0f µs", natsCPU, c.ClickHouse, c.Bench, runtime.NumCPU(), thousands(TargetIngestPerSec), budget), pct(c.Machine/budget))
 }
 
 func rate(v float64, unit string) string {

@@ -58,7 +58,7 @@ func TestBenchChildWithNATSServerAndProfiles(t *testing.T) {
 		t.Fatal("no pipeline result")
 	}
 	t.Logf("mode %q: %.0f/s, alerter %.0f/s, veille run %.0f µs %.0f MB, nats-server %.0f µs %.0f MB",
-		p.Mode, p.PerSec, p.AlerterPS, p.ProcCPUus, p.RSSMaxMB, p.NATSCPUus, p.NATSRSSMaxMB)
+		p.Mode, p.PerSec, p.AlerterPS, p.CPU.Pipeline, p.RSSMaxMB, p.CPU.NATS, p.NATSRSSMaxMB)
 	switch {
 	case p.Mode != "process + nats-server":
 		t.Fatalf("mode %q, want the child process with its own nats-server", p.Mode)
@@ -66,8 +66,12 @@ func TestBenchChildWithNATSServerAndProfiles(t *testing.T) {
 		t.Fatalf("stored %d rows, %d distinct ids", p.Stored, p.Distinct)
 	case p.AlerterPS <= 0 || p.Alert == nil || p.Alert.Missing != 0:
 		t.Fatalf("alerter: read rate %.0f/s, alert result %+v", p.AlerterPS, p.Alert)
-	case p.RSSMaxMB <= 0 || p.NATSRSSMaxMB <= 0 || p.ProcCPUus <= 0 || p.NATSCPUus <= 0:
-		t.Fatalf("memory or CPU missing: veille run %.0f MB %.0f µs, nats-server %.0f MB %.0f µs", p.RSSMaxMB, p.ProcCPUus, p.NATSRSSMaxMB, p.NATSCPUus)
+	case p.RSSMaxMB <= 0 || p.NATSRSSMaxMB <= 0 || p.CPU.Pipeline <= 0 || p.CPU.NATS <= 0:
+		t.Fatalf("memory or CPU missing: veille run %.0f MB %.0f µs, nats-server %.0f MB %.0f µs", p.RSSMaxMB, p.CPU.Pipeline, p.NATSRSSMaxMB, p.CPU.NATS)
+	case p.Latency.CPU.Pipeline <= 0 || p.Latency.CPU.NATS <= 0 || p.Latency.CPU.Machine < p.Latency.CPU.Pipeline:
+		t.Fatalf("paced phase CPU split %+v: want the pipeline's and nats-server's share within the machine's", p.Latency.CPU)
+	case len(p.Redelivered) != 3:
+		t.Fatalf("redeliveries %v: want the enricher's, the sink's and the alerter's", p.Redelivered)
 	}
 	for _, name := range []string{"flood-cpu.pprof", "flood-heap.pprof"} {
 		b, err := os.ReadFile(filepath.Join(profDir, name))
