@@ -47,7 +47,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 			row("  vs ClickHouse insert", "", rate(c.CHInsert, "rows/s"), pct(r.Ratios.IngestVsCH))
 		}
 		if b := r.Ratios.SeriesBound; b > 0 {
-			row(fmt.Sprintf("  vs its stages at their ceilings in series (2 publishes, %d consumes, 1 row, 1 enrichment on %d CPUs)", r.Ratios.Consumes, r.Machine.CPUs), "",
+			row(fmt.Sprintf("  vs its stages at their ceilings in series (2 pub, %d consume, 1 row, NLP/%d)", r.Ratios.Consumes, r.Machine.CPUs), "",
 				fmt.Sprintf("%s; the target is %s of it", rate(b, "mentions/s"), pct(TargetIngestPerSec/b)), pct(r.Ratios.IngestVsBound))
 		}
 		l := p.Latency
