@@ -167,7 +167,13 @@ type Pipeline struct {
 	// delivered more than once over the whole run: work done twice (an
 	// ack that came after ack_wait), invisible in the row count because
 	// Msg-Id and the table's key swallow the copies.
-	Redelivered map[string]uint64 `json:"redelivered,omitempty"`
+	Redelivered []Redelivery `json:"redelivered,omitempty"`
+}
+
+// Redelivery is how many messages a durable consumer got more than once.
+type Redelivery struct {
+	Consumer string `json:"consumer"`
+	Messages uint64 `json:"messages"`
 }
 
 // Latency is publish -> queryable in ClickHouse at a paced rate.

@@ -219,14 +219,14 @@ func connectClient(ctx context.Context, opt Options, cfg *config.Config, rp *run
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	for _, c := range [][2]string{{bus.StreamRaw, "enricher"}, {bus.StreamEnriched, "sink"}} {
+	for _, c := range pipelineConsumers[:2] { // the alerter's is left out with --alerts 0
 		for {
-			if _, err := b.JS.Consumer(ctx, c[0], c[1]); err == nil {
+			if _, err := b.JS.Consumer(ctx, c.stream, c.durable); err == nil {
 				break
 			}
 			if !rp.alive() || time.Now().After(deadline) || ctx.Err() != nil {
 				b.Close()
-				return nil, fmt.Errorf("%w: consumer %s not created (service not up): %s", ErrBench, c[1], rp.tail())
+				return nil, fmt.Errorf("%w: consumer %s not created (service not up): %s", ErrBench, c.durable, rp.tail())
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
@@ -488,16 +488,22 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 // alerterDurable is the alerter's consumer on the enriched stream.
 const alerterDurable = "alerter"
 
+// pipelineConsumers are the durable consumers of the measured services, in
+// pipeline order (each is named after its service).
+var pipelineConsumers = []struct{ stream, durable string }{
+	{bus.StreamRaw, "enricher"}, {bus.StreamEnriched, "sink"}, {bus.StreamEnriched, alerterDurable},
+}
+
 // redelivered reads each pipeline consumer's redelivery count.
-func redelivered(ctx context.Context, b *bus.Bus) map[string]uint64 {
-	out := map[string]uint64{}
-	for _, c := range [][2]string{{bus.StreamRaw, "enricher"}, {bus.StreamEnriched, "sink"}, {bus.StreamEnriched, alerterDurable}} {
-		cons, err := b.JS.Consumer(ctx, c[0], c[1])
+func redelivered(ctx context.Context, b *bus.Bus) []Redelivery {
+	var out []Redelivery
+	for _, c := range pipelineConsumers {
+		cons, err := b.JS.Consumer(ctx, c.stream, c.durable)
 		if err != nil {
 			continue // the alerter is left out with --alerts 0
 		}
 		if info, err := cons.Info(ctx); err == nil {
-			out[c[1]] = uint64(info.NumRedelivered)
+			out = append(out, Redelivery{Consumer: c.durable, Messages: uint64(info.NumRedelivered)})
 		}
 	}
 	return out

@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"text/tabwriter"
 )
@@ -68,7 +67,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 			last = fmt.Sprintf("%d samples never stored", l.LastMissing)
 		}
 		row("  paced phase stored at", rate(l.StoredPerSec, "mentions/s"), fmt.Sprintf("p50 first / last fifth %s / %s: %s", ms(l.FirstP50ms), last, verdict), "")
-		cpuRows(row, "paced phase", l.CPU)
+		cpuRows(row, "paced phase", l.CPU, m.CPUs)
 		if p.RSSNA != "" {
 			row("pipeline resident memory", "n/a", p.RSSNA, "")
 		} else {
@@ -79,7 +78,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 					fmt.Sprintf("its own process; with veille run %.0f / %.0f MB", p.NATSRSSPacedMaxMB+p.RSSPacedMaxMB, p.NATSRSSMaxMB+p.RSSMaxMB), "")
 			}
 		}
-		cpuRows(row, "flood", p.CPU)
+		cpuRows(row, "flood", p.CPU, m.CPUs)
 		dup := "exactly once"
 		if p.Distinct != p.Stored {
 			dup = fmt.Sprintf("%d duplicate rows", p.Stored-p.Distinct)
@@ -87,10 +86,8 @@ func (r *Result) WriteTable(w io.Writer) error {
 		row("  rows stored / distinct ids", fmt.Sprintf("%d / %d", p.Stored, p.Distinct), dup, "")
 		if len(p.Redelivered) > 0 {
 			var parts []string
-			for _, c := range []string{"enricher", "sink", alerterDurable} {
-				if n, ok := p.Redelivered[c]; ok {
-					parts = append(parts, fmt.Sprintf("%s %d", c, n))
-				}
+			for _, r := range p.Redelivered {
+				parts = append(parts, fmt.Sprintf("%s %d", r.Consumer, r.Messages))
 			}
 			row("  redelivered messages", strings.Join(parts, ", "), "work done twice (ack after ack_wait)", "")
 		}
@@ -124,8 +121,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 }
 
 // cpuRows prints a phase's CPU per mention: the pipeline process's, then
-// the machine's with its split, against what the CPUs allow at the target.
-func cpuRows(row func(name, value, ceil, ratio string), phase string, c CPUSplit) {
+// the machine's with its split, against what the measured machine's cpus
+// allow at the target.
+func cpuRows(row func(name, value, ceil, ratio string), phase string, c CPUSplit, cpus int) {
 	busy := fmt.Sprintf("machine CPUs %.0f%% busy", 100*c.Busy)
 	if c.Pipeline > 0 {
 		row(fmt.Sprintf("  %s: pipeline process CPU per mention", phase), fmt.Sprintf("%.0f µs", c.Pipeline), busy, "")
@@ -139,9 +137,9 @@ func cpuRows(row func(name, value, ceil, ratio string), phase string, c CPUSplit
 	if c.NATS > 0 {
 		natsCPU = fmt.Sprintf("nats-server %.0f µs, ", c.NATS)
 	}
-	budget := float64(runtime.NumCPU()) * 1e6 / TargetIngestPerSec
+	budget := float64(cpus) * 1e6 / TargetIngestPerSec
 	row(fmt.Sprintf("  %s: machine CPU per mention", phase), fmt.Sprintf("%.0f µs", c.Machine),
-		fmt.Sprintf("%sClickHouse %.0f µs, load generator and bench %.0f µs; %d CPUs at %s/s allow %.0f µs", natsCPU, c.ClickHouse, c.Bench, runtime.NumCPU(), thousands(TargetIngestPerSec), budget), pct(c.Machine/budget))
+		fmt.Sprintf("%sClickHouse %.0f µs, load generator and bench %.0f µs; %d CPUs at %s/s allow %.0f µs", natsCPU, c.ClickHouse, c.Bench, cpus, thousands(TargetIngestPerSec), budget), pct(c.Machine/budget))
 }
 
 func rate(v float64, unit string) string {
