@@ -21,7 +21,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 // MaxSkew is how far ahead of the engine's clock a collected_at may be.

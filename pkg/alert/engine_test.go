@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 var t0 = time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)

@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 // Kind is what happened to an incident.

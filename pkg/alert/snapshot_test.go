@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/loadgen"
-	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 // TestWriteSnapshotIsSnapshot: WriteSnapshot writes exactly Snapshot's

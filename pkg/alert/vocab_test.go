@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/veille-oss/veille/pkg/loadgen"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 )
 
 // tokenizeReference is tokenize as first written (NFD per letter, no

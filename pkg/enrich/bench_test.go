@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/veille-oss/veille/pkg/dedup"
-	"github.com/veille-oss/veille/pkg/entities"
-	"github.com/veille-oss/veille/pkg/langid"
-	"github.com/veille-oss/veille/pkg/sentiment"
-	"github.com/veille-oss/veille/pkg/toxicity"
+	"github.com/veille-oss/veille/pkg/nlp/dedup"
+	"github.com/veille-oss/veille/pkg/nlp/entities"
+	"github.com/veille-oss/veille/pkg/nlp/langid"
+	"github.com/veille-oss/veille/pkg/nlp/sentiment"
+	"github.com/veille-oss/veille/pkg/nlp/toxicity"
 )
 
 var tweets = []string{

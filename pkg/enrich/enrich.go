@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/dedup"
-	"github.com/veille-oss/veille/pkg/entities"
-	"github.com/veille-oss/veille/pkg/langid"
-	"github.com/veille-oss/veille/pkg/mention"
-	"github.com/veille-oss/veille/pkg/sentiment"
-	"github.com/veille-oss/veille/pkg/toxicity"
+	"github.com/veille-oss/veille/pkg/nlp/dedup"
+	"github.com/veille-oss/veille/pkg/nlp/entities"
+	"github.com/veille-oss/veille/pkg/nlp/langid"
+	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/nlp/sentiment"
+	"github.com/veille-oss/veille/pkg/nlp/toxicity"
 )
 
 // Options configure a Tagger.

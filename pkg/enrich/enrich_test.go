@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/mention"
-	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -114,7 +114,7 @@ func TestTagLinesCancelled(t *testing.T) {
 
 func TestEnrich(t *testing.T) {
 	tg := newTagger(t)
-	body := read(t, "../dedup/testdata/article_a.txt")
+	body := read(t, "../nlp/dedup/testdata/article_a.txt")
 	m := &mention.Mention{ID: "0123456789abcdef0123456789abcdef", Title: "Saint-Malo: colère après l'annonce", Text: body, LangHint: "fr",
 		Enrichment: &mention.Enrichment{InfluenceScore: 0.7, IsInfluencer: true, AuthorKey: "k"}}
 	tg.Enrich(m)

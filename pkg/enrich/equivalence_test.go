@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/loadgen"
-	"github.com/veille-oss/veille/pkg/mention"
-	"github.com/veille-oss/veille/pkg/sentiment"
-	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
+	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/nlp/sentiment"
+	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 
 // The equivalence test pins every output of the NLP stages over a large,
@@ -243,7 +243,7 @@ func eqRepoTexts(t *testing.T) (ms []*mention.Mention, texts []string) {
 			base = append(base, line)
 		}
 	}
-	for _, f := range []string{"../dedup/testdata/article_a.txt", "../dedup/testdata/article_b.txt"} {
+	for _, f := range []string{"../nlp/dedup/testdata/article_a.txt", "../nlp/dedup/testdata/article_b.txt"} {
 		base = append(base, read(t, f))
 	}
 	for _, s := range base {

@@ -9,8 +9,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/veille-oss/veille/pkg/mention"
-	"github.com/veille-oss/veille/pkg/sentiment"
+	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/nlp/sentiment"
 )
 
 // MaxLineBytes bounds one input line of TagLines and Eval.

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/veille-oss/veille/pkg/dedup"
-	"github.com/veille-oss/veille/pkg/entities"
-	"github.com/veille-oss/veille/pkg/mention"
-	"github.com/veille-oss/veille/pkg/sentiment"
-	"github.com/veille-oss/veille/pkg/toxicity"
+	"github.com/veille-oss/veille/pkg/nlp/dedup"
+	"github.com/veille-oss/veille/pkg/nlp/entities"
+	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/nlp/sentiment"
+	"github.com/veille-oss/veille/pkg/nlp/toxicity"
 )
 
 const benchReview = `J'ai commandé le nouveau robot de Duval il y a trois semaines. La livraison a été rapide, franchement rien à redire, ` +
@@ -30,7 +30,7 @@ func benchCases(b *testing.B) []struct {
 	name  string
 	texts []string
 } {
-	art := read(b, "../dedup/testdata/article_a.txt") + "\n" + read(b, "../dedup/testdata/article_b.txt")
+	art := read(b, "../nlp/dedup/testdata/article_a.txt") + "\n" + read(b, "../nlp/dedup/testdata/article_b.txt")
 	bases := []struct{ name, text string }{
 		{"tweet", tweets[0] + " " + tweets[2]},
 		{"review", benchReview},

@@ -11,7 +11,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 
-	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 // columns holds one batch of mentions flattened column-wise, in

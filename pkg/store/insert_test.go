@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/loadgen"
-	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/store"
-	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 
 // enrichedMentions returns n varied loadgen mentions with enrichments the

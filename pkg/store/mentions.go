@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 // MentionColumns are the columns the sink writes, in order.

@@ -23,7 +23,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/veille-oss/veille/pkg/config"
+	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/schemas"
 )
 

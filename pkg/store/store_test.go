@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/store"
-	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 
 func TestRenderSingleAndCluster(t *testing.T) {

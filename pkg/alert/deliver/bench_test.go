@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/alert"
-	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 // BenchmarkAlertLatency measures, per case, the time from Observe of the

@@ -8,12 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/bench"
-	"github.com/veille-oss/veille/pkg/obs"
-	"github.com/veille-oss/veille/pkg/service"
-	"github.com/veille-oss/veille/services/alerter/alerter"
-	"github.com/veille-oss/veille/services/enricher/enricher"
-	"github.com/veille-oss/veille/services/sink/sink"
+	"github.com/veille-oss/veille/pkg/tooling/bench"
+	"github.com/veille-oss/veille/pkg/platform/obs"
+	"github.com/veille-oss/veille/pkg/platform/service"
+	"github.com/veille-oss/veille/services/alerter"
+	"github.com/veille-oss/veille/services/enricher"
+	"github.com/veille-oss/veille/services/sink"
 )
 
 func cmdBench(ctx context.Context, args []string, s stdio) int {

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/veille-oss/veille/pkg/bench"
-	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/pkg/tooling/bench"
+	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 
 // asVeille makes this test binary act as the veille command when it is

@@ -14,11 +14,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/bus"
-	"github.com/veille-oss/veille/pkg/config"
-	"github.com/veille-oss/veille/pkg/loadgen"
-	"github.com/veille-oss/veille/pkg/obs"
-	"github.com/veille-oss/veille/pkg/service"
+	"github.com/veille-oss/veille/pkg/platform/bus"
+	"github.com/veille-oss/veille/pkg/platform/config"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
+	"github.com/veille-oss/veille/pkg/platform/obs"
+	"github.com/veille-oss/veille/pkg/platform/service"
 	"github.com/veille-oss/veille/pkg/store"
 )
 

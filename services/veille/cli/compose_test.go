@@ -7,7 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/veille-oss/veille/pkg/config"
+	"github.com/veille-oss/veille/pkg/platform/config"
 )
 
 // TestComposeFile: docker-compose.yml cannot run here, so check what can

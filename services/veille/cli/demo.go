@@ -17,15 +17,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/veille-oss/veille/deploy/demo"
+	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/pkg/alert/deliver"
-	"github.com/veille-oss/veille/pkg/bus"
-	"github.com/veille-oss/veille/pkg/config"
-	"github.com/veille-oss/veille/pkg/obs"
-	"github.com/veille-oss/veille/pkg/service"
+	"github.com/veille-oss/veille/pkg/platform/bus"
+	"github.com/veille-oss/veille/pkg/platform/config"
+	"github.com/veille-oss/veille/pkg/platform/obs"
+	"github.com/veille-oss/veille/pkg/platform/service"
 	"github.com/veille-oss/veille/pkg/store"
-	"github.com/veille-oss/veille/services/enricher/enricher"
-	"github.com/veille-oss/veille/services/sink/sink"
+	"github.com/veille-oss/veille/services/enricher"
+	"github.com/veille-oss/veille/services/sink"
 )
 
 // Summary is what `veille demo --for D` prints on stdout.
@@ -52,7 +52,7 @@ type StoredSummary struct {
 
 func cmdDemo(ctx context.Context, args []string, s stdio) int {
 	fs := flags("demo", "[--for 90s] [--config FILE]", s)
-	cfgPath := fs.String("config", "", "pipeline configuration (default: the embedded deploy/demo/demo.yaml)")
+	cfgPath := fs.String("config", "", "pipeline configuration (default: the embedded pkg/tooling/demo/demo.yaml)")
 	dur := fs.Duration("for", 0, "run for this long, then print a JSON summary and exit (default: until interrupted)")
 	webListen := fs.String("web", "127.0.0.1:0", "where the demo web listens (loopback)")
 	speed := fs.Float64("speed", 1, "storyline speed (2 = the bad buzz unfolds twice as fast)")
@@ -65,7 +65,7 @@ func cmdDemo(ctx context.Context, args []string, s stdio) int {
 	if *cfgPath != "" {
 		cfg, err = config.Load(*cfgPath)
 	} else {
-		cfg, err = config.Parse(demo.Config, "deploy/demo/demo.yaml", os.Getenv)
+		cfg, err = config.Parse(demo.Config, "pkg/tooling/demo/demo.yaml", os.Getenv)
 	}
 	if err != nil {
 		fmt.Fprintln(s.err, err)

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/deploy/demo"
-	"github.com/veille-oss/veille/pkg/influence"
-	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/pkg/tooling/demo"
+	"github.com/veille-oss/veille/pkg/enrich/influence"
+	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 
 // TestDemoSummary runs `veille demo` (storyline at 3x, 25 s) and checks the

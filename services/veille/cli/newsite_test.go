@@ -14,9 +14,9 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/veille-oss/veille/pkg/config"
-	"github.com/veille-oss/veille/pkg/service"
-	"github.com/veille-oss/veille/pkg/testenv"
+	"github.com/veille-oss/veille/pkg/platform/config"
+	"github.com/veille-oss/veille/pkg/platform/service"
+	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 
 // site is a small French site the collectors have never seen: a UTF-8 blog

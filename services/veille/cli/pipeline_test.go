@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/loadgen"
-	"github.com/veille-oss/veille/pkg/service"
-	"github.com/veille-oss/veille/pkg/testenv"
-	"github.com/veille-oss/veille/services/enricher/enricher"
-	"github.com/veille-oss/veille/services/sink/sink"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
+	"github.com/veille-oss/veille/pkg/platform/service"
+	"github.com/veille-oss/veille/pkg/tooling/testenv"
+	"github.com/veille-oss/veille/services/enricher"
+	"github.com/veille-oss/veille/services/sink"
 )
 
 // TestPipelineEnrichesEveryColumn runs loadgen -> NATS -> enricher -> sink ->

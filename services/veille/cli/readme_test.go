@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/veille-oss/veille/pkg/config"
-	"github.com/veille-oss/veille/pkg/influence"
-	"github.com/veille-oss/veille/services/alerter/alerter"
+	"github.com/veille-oss/veille/pkg/platform/config"
+	"github.com/veille-oss/veille/pkg/enrich/influence"
+	"github.com/veille-oss/veille/services/alerter"
 )
 
 // TestREADMEConfigExamples: every YAML block of the README is a valid

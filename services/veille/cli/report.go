@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/report"
+	"github.com/veille-oss/veille/services/reports"
 	"github.com/veille-oss/veille/pkg/store"
 )
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/veille-oss/veille/pkg/config"
-	"github.com/veille-oss/veille/pkg/report"
-	"github.com/veille-oss/veille/pkg/service"
+	"github.com/veille-oss/veille/pkg/platform/config"
+	"github.com/veille-oss/veille/services/reports"
+	"github.com/veille-oss/veille/pkg/platform/service"
 	"github.com/veille-oss/veille/pkg/store"
 )
 

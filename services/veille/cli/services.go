@@ -1,14 +1,14 @@
 package cli
 
 import (
-	"github.com/veille-oss/veille/pkg/service"
-	"github.com/veille-oss/veille/services/alerter/alerter"
-	"github.com/veille-oss/veille/services/console/console"
-	"github.com/veille-oss/veille/services/crawler/crawler"
-	"github.com/veille-oss/veille/services/enricher/enricher"
-	"github.com/veille-oss/veille/services/forum/forumsvc"
-	"github.com/veille-oss/veille/services/rss/rss"
-	"github.com/veille-oss/veille/services/sink/sink"
+	"github.com/veille-oss/veille/pkg/platform/service"
+	"github.com/veille-oss/veille/services/alerter"
+	"github.com/veille-oss/veille/services/console"
+	"github.com/veille-oss/veille/services/crawler"
+	"github.com/veille-oss/veille/services/enricher"
+	"github.com/veille-oss/veille/services/forum"
+	"github.com/veille-oss/veille/services/rss"
+	"github.com/veille-oss/veille/services/sink"
 )
 
 // Services are the services `veille run` starts, by name.
