@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 )
 
 // BenchmarkObserve measures detector + incident throughput in mentions/s.

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 )
 
 // TestWriteSnapshotIsSnapshot: WriteSnapshot writes exactly Snapshot's

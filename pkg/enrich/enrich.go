@@ -12,9 +12,9 @@ import (
 	"github.com/veille-oss/veille/pkg/nlp/dedup"
 	"github.com/veille-oss/veille/pkg/nlp/entities"
 	"github.com/veille-oss/veille/pkg/nlp/langid"
-	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/nlp/sentiment"
 	"github.com/veille-oss/veille/pkg/nlp/toxicity"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 // Options configure a Tagger.

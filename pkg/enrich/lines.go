@@ -9,8 +9,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/nlp/sentiment"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 // MaxLineBytes bounds one input line of TagLines and Eval.

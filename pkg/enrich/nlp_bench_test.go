@@ -8,9 +8,9 @@ import (
 
 	"github.com/veille-oss/veille/pkg/nlp/dedup"
 	"github.com/veille-oss/veille/pkg/nlp/entities"
-	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/nlp/sentiment"
 	"github.com/veille-oss/veille/pkg/nlp/toxicity"
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 const benchReview = `J'ai commandé le nouveau robot de Duval il y a trois semaines. La livraison a été rapide, franchement rien à redire, ` +

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/alert"
-	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 )
 
 // BenchmarkCheckpoint measures one engine snapshot saved to the NATS KV

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/collection/collect"
+	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/services/console"
 )

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/collection/collect"
-	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/collection/fetch"
 	"github.com/veille-oss/veille/pkg/collection/forum"
+	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/platform/service"
 )

@@ -8,11 +8,11 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/veille-oss/veille/pkg/tooling/demo"
-	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/collection/collect"
+	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 	"github.com/veille-oss/veille/services/forum"
 )

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/pkg/collection/collect"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 	"github.com/veille-oss/veille/services/forum"
 )

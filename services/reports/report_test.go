@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/store/cookbook"
-	"github.com/veille-oss/veille/services/reports"
 	"github.com/veille-oss/veille/pkg/store"
+	"github.com/veille-oss/veille/pkg/store/cookbook"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
+	"github.com/veille-oss/veille/services/reports"
 )
 
 // keep names a directory where TestPDFHasTheBrandFigures leaves its PDF, to look at it.

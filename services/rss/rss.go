@@ -20,9 +20,9 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/veille-oss/veille/pkg/collection/collect"
-	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/collection/extract"
 	"github.com/veille-oss/veille/pkg/collection/fetch"
+	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/platform/service"
 )

@@ -21,12 +21,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/veille-oss/veille/pkg/collection/fetch"
+	"github.com/veille-oss/veille/pkg/collection/watch"
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
-	"github.com/veille-oss/veille/pkg/collection/fetch"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/platform/service"
-	"github.com/veille-oss/veille/pkg/collection/watch"
 )
 
 // KV buckets.

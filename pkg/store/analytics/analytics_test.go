@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/store/analytics"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/store"
+	"github.com/veille-oss/veille/pkg/store/analytics"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 

@@ -14,8 +14,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/veille-oss/veille/pkg/store/cookbook"
 	"github.com/veille-oss/veille/pkg/store"
+	"github.com/veille-oss/veille/pkg/store/cookbook"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 

@@ -12,9 +12,9 @@ import (
 
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
-	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/store"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 )
 
 // ceilingBatchRows is the ClickHouse ceiling's batch size (the sink's default).

@@ -20,10 +20,10 @@ import (
 
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
-	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/platform/obs"
 	"github.com/veille-oss/veille/pkg/platform/service"
 	"github.com/veille-oss/veille/pkg/store"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 )
 
 const (

@@ -9,14 +9,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/platform/bus"
-	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/collection/extract"
 	"github.com/veille-oss/veille/pkg/collection/fetch"
-	"github.com/veille-oss/veille/pkg/tooling/loadgen"
+	"github.com/veille-oss/veille/pkg/platform/bus"
+	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/platform/obs"
 	"github.com/veille-oss/veille/pkg/platform/service"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 )
 
 // measureEnrich runs the processor on one goroutine over loadgen mentions

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/tooling/bench"
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/tooling/bench"
 	"github.com/veille-oss/veille/services/sink"
 )
 

@@ -21,9 +21,9 @@ import (
 
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
-	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/store"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/tooling/bench"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/service"
+	"github.com/veille-oss/veille/pkg/tooling/bench"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 	"github.com/veille-oss/veille/services/alerter"
 	"github.com/veille-oss/veille/services/enricher"

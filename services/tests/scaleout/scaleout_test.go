@@ -15,10 +15,10 @@ import (
 
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
-	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/platform/obs"
 	"github.com/veille-oss/veille/pkg/platform/service"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 	"github.com/veille-oss/veille/services/alerter"
 	"github.com/veille-oss/veille/services/enricher"

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/tooling/bench"
 	"github.com/veille-oss/veille/pkg/platform/obs"
 	"github.com/veille-oss/veille/pkg/platform/service"
+	"github.com/veille-oss/veille/pkg/tooling/bench"
 	"github.com/veille-oss/veille/services/alerter"
 	"github.com/veille-oss/veille/services/enricher"
 	"github.com/veille-oss/veille/services/sink"

@@ -17,13 +17,13 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/pkg/alert/deliver"
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/obs"
 	"github.com/veille-oss/veille/pkg/platform/service"
 	"github.com/veille-oss/veille/pkg/store"
+	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/services/enricher"
 	"github.com/veille-oss/veille/services/sink"
 )

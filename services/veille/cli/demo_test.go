@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/pkg/enrich/influence"
+	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/platform/service"
+	"github.com/veille-oss/veille/pkg/tooling/loadgen"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 	"github.com/veille-oss/veille/services/enricher"
 	"github.com/veille-oss/veille/services/sink"

@@ -6,9 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/enrich/influence"
+	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/services/alerter"
+	"github.com/veille-oss/veille/services/reports"
 )
 
 // TestREADMEConfigExamples: every YAML block of the README is a valid
@@ -47,7 +48,7 @@ func TestREADMEConfigExamples(t *testing.T) {
 		if _, err := influence.Decode(&cfg.Influence); err != nil {
 			t.Errorf("block %d: influence: %v", i, err)
 		}
-		if _, err := reportsConfig(cfg); err != nil {
+		if _, err := report.ServiceConfig(cfg); err != nil {
 			t.Errorf("block %d: reports: %v", i, err)
 		}
 	}

@@ -6,8 +6,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/veille-oss/veille/services/reports"
 	"github.com/veille-oss/veille/pkg/store"
+	"github.com/veille-oss/veille/services/reports"
 )
 
 // cmdReport writes one brand report, as HTML or PDF by the file's extension.

@@ -7,6 +7,7 @@ import (
 	"github.com/veille-oss/veille/services/crawler"
 	"github.com/veille-oss/veille/services/enricher"
 	"github.com/veille-oss/veille/services/forum"
+	"github.com/veille-oss/veille/services/reports"
 	"github.com/veille-oss/veille/services/rss"
 	"github.com/veille-oss/veille/services/sink"
 )
@@ -21,6 +22,6 @@ func Services() map[string]service.Func {
 		"sink":     sink.Run,
 		"alerter":  alerter.Run,
 		"console":  console.Run,
-		"reports":  reportsService,
+		"reports":  report.Run,
 	}
 }

@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/pkg/collection/forum"
 	"github.com/veille-oss/veille/pkg/collection/textenc"
+	"github.com/veille-oss/veille/pkg/tooling/demo"
 )
 
 type getter struct{ h http.Handler }

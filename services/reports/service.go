@@ -1,19 +1,18 @@
-package cli
+package report
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/veille-oss/veille/pkg/platform/config"
-	"github.com/veille-oss/veille/services/reports"
 	"github.com/veille-oss/veille/pkg/platform/service"
 	"github.com/veille-oss/veille/pkg/store"
 )
 
-// reportsService writes the scheduled reports of the `reports:` section
+// Run is the reports service: it writes the scheduled reports of the `reports:` section
 // (nothing when the section is absent or has no dir).
-func reportsService(ctx context.Context, env *service.Env) error {
-	cfg, err := reportsConfig(env.Config)
+func Run(ctx context.Context, env *service.Env) error {
+	cfg, err := ServiceConfig(env.Config)
 	if err != nil || cfg.Dir == "" {
 		return err
 	}
@@ -22,11 +21,12 @@ func reportsService(ctx context.Context, env *service.Env) error {
 		return err
 	}
 	defer st.Close()
-	return report.Schedule(ctx, st.Conn, st.DB, cfg, env.Log.With("service", "reports"))
+	return Schedule(ctx, st.Conn, st.DB, cfg, env.Log.With("service", "reports"))
 }
 
-func reportsConfig(c *config.Config) (report.ScheduleConfig, error) {
-	var rc report.ScheduleConfig
+// ServiceConfig reads the `reports:` section of c, every brand by default.
+func ServiceConfig(c *config.Config) (ScheduleConfig, error) {
+	var rc ScheduleConfig
 	if c.Reports.Kind == 0 {
 		return rc, nil
 	}
