@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/collection/textenc"
+	"github.com/veille-oss/veille/pkg/platform/retry"
 )
 
 // DefaultUserAgent names the project and where to read about it.
@@ -408,7 +409,7 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, r *Request, allowPrivate 
 			return nil, nil, err
 		}
 		f.log.Debug("fetch retry", "url", u.String(), "attempt", attempt+1, "wait", wait, "err", err)
-		if err := sleep(ctx, wait); err != nil {
+		if err := retry.Sleep(ctx, wait); err != nil {
 			return nil, nil, err
 		}
 	}

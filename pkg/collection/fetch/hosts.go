@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/veille-oss/veille/pkg/platform/retry"
 )
 
 // limits are a host's politeness settings. rps <= 0 means no rate limit,
@@ -188,17 +190,5 @@ func (t *hostTable) waitPause(ctx context.Context, hs *hostState) error {
 	if wait <= 0 {
 		return nil
 	}
-	return sleep(ctx, wait)
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return retry.Sleep(ctx, wait)
 }

@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/veille-oss/veille/pkg/platform/retry"
 )
 
 // maxRetryAfterSeconds keeps a hostile Retry-After from overflowing Duration.
@@ -51,19 +52,9 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 }
 
 // backoff returns the wait before retry number attempt+1: exponential from
-// base, capped, with jitter over the upper half so retries from many
-// goroutines do not line up.
+// base, capped, jittered (pkg/platform/retry).
 func backoff(attempt int, base, ceiling time.Duration) time.Duration {
-	d := base
-	for i := 0; i < attempt && d < ceiling; i++ {
-		d *= 2
-	}
-	d = min(d, ceiling)
-	if d <= 1 {
-		return d
-	}
-	half := d / 2
-	return half + rand.N(half+1)
+	return retry.Jitter(retry.New(base, ceiling).Step(attempt))
 }
 
 func retryableStatus(code int) bool {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/veille-oss/veille/pkg/platform/retry"
 )
 
 // ErrPoison marks a message that can never be processed (malformed, refused
@@ -152,16 +154,16 @@ type BatchFunc func(ctx context.Context, msgs []jetstream.Msg)
 // batch to fn. fn runs with a context that outlives ctx by up to drain, so a
 // batch in flight at shutdown is finished and acked rather than abandoned.
 func FetchLoop(ctx context.Context, log *slog.Logger, cons jetstream.Consumer, batch int, maxWait, drain time.Duration, fn BatchFunc) error {
-	backoff := 100 * time.Millisecond
+	backoff := retry.New(100*time.Millisecond, 5*time.Second)
 	for ctx.Err() == nil {
 		res, err := cons.Fetch(batch, jetstream.FetchMaxWait(maxWait))
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			log.Warn("fetch failed; retrying", "err", err, "backoff", backoff)
-			sleep(ctx, backoff)
-			backoff = min(backoff*2, 5*time.Second)
+			wait := backoff.Next()
+			log.Warn("fetch failed; retrying", "err", err, "backoff", wait)
+			_ = retry.Sleep(ctx, wait)
 			continue
 		}
 		msgs := make([]jetstream.Msg, 0, batch)
@@ -171,14 +173,13 @@ func FetchLoop(ctx context.Context, log *slog.Logger, cons jetstream.Consumer, b
 		if err := res.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			log.Debug("fetch ended with error", "err", err)
 			if len(msgs) == 0 {
-				sleep(ctx, backoff)
-				backoff = min(backoff*2, 5*time.Second)
+				_ = backoff.Wait(ctx)
 			}
 		}
 		if len(msgs) == 0 {
 			continue
 		}
-		backoff = 100 * time.Millisecond
+		backoff.Reset()
 		pctx, cancel := drainContext(ctx, drain)
 		fn(pctx, msgs)
 		cancel()
@@ -195,15 +196,6 @@ func drainContext(ctx context.Context, drain time.Duration) (context.Context, co
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(drain, cancel) })
 	return pctx, func() { stop(); cancel() }
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
 
 // LagReporter receives a consumer's backlog (messages not yet delivered) and
