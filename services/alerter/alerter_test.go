@@ -3,6 +3,7 @@ package alerter_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -171,6 +172,16 @@ func publishAll(t *testing.T, b *bus.Bus, ms []*mention.Mention) {
 	futures := make([]jetstream.PubAckFuture, 0, len(ms))
 	for _, m := range ms {
 		f, err := b.PublishMentionAsync(bus.EnrichedSubject("fr"), m)
+		for errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+			// A busy machine acks slower than this loop publishes: wait for
+			// the acks in flight, then go on.
+			select {
+			case <-b.JS.PublishAsyncComplete():
+			case <-time.After(30 * time.Second):
+				t.Fatal("publish ack timeout")
+			}
+			f, err = b.PublishMentionAsync(bus.EnrichedSubject("fr"), m)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
