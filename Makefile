@@ -5,7 +5,7 @@ MODULES := pkg schemas services
 TEST_FLAGS ?= -count=1 -timeout 25m
 export VEILLE_DATA ?= $(CURDIR)/.data
 
-.PHONY: all build demo test test-go build-modules vet fmt-check bench fuzz clickhouse-up clickhouse-down clean help
+.PHONY: all build demo test test-go test-cluster build-modules vet fmt-check bench fuzz clickhouse-up clickhouse-down clean help
 
 all: build
 
@@ -13,6 +13,7 @@ help:
 	@echo "make demo   - build, start a local ClickHouse if needed, run the demo pipeline (console on http://127.0.0.1:8080)"
 	@echo "make test   - every test against real NATS (embedded) and a local ClickHouse, plus GOWORK=off builds"
 	@echo "make build  - every binary into bin/"
+	@echo "make test-cluster - the loopback ClickHouse cluster (ZooKeeper + 2x2) and NATS cluster under faults"
 	@echo "make bench  - benchmarks (veille bench)"
 
 # One binary: every deployment runs `veille run --services a,b`.
@@ -43,6 +44,13 @@ build-modules:
 		echo "== GOWORK=off go build -mod=readonly $$m"; \
 		(cd $$m && GOWORK=off $(GO) build -mod=readonly ./... ); \
 	done
+
+# The scale-out path for real: ZooKeeper and four ClickHouse servers on
+# loopback (deploy/cluster/local.sh), a 3-node NATS cluster, two copies of each
+# service, faults under load. CI runs it after make test.
+test-cluster:
+	deploy/cluster/local.sh start
+	VEILLE_CLUSTER=1 $(GO) test -count=1 -timeout 20m -run 'TestCluster' -v ./services/tests/faults/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|cluster_test.go' ; rc=$${PIPESTATUS[0]}; deploy/cluster/local.sh stop; exit $$rc
 
 vet:
 	$(GO) vet $(addprefix ./,$(addsuffix /...,$(MODULES)))

@@ -69,6 +69,13 @@ func Open(ctx context.Context, cfg config.ClickHouse, log *slog.Logger) (*Store,
 		MaxIdleConns: 4,
 		ReadTimeout:  60 * time.Second,
 	}
+	if cfg.Cluster != "" {
+		// An insert into a Distributed table returns once every shard has
+		// the rows (one replica each; the others copy through ZooKeeper),
+		// not when they are queued on the node that took it: the sink acks
+		// only what a lost node cannot take with it.
+		opts.Settings = clickhouse.Settings{"insert_distributed_sync": 1}
+	}
 	if cfg.Secure {
 		opts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
