@@ -1,8 +1,11 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/service"
@@ -30,13 +33,26 @@ func ServiceConfig(c *config.Config) (ScheduleConfig, error) {
 	if c.Reports.Kind == 0 {
 		return rc, nil
 	}
-	if err := c.Reports.Decode(&rc); err != nil {
-		return rc, fmt.Errorf("%w: reports: %v", config.ErrInvalid, err)
+	// Re-encoded so the decoder refuses unknown keys, as everywhere else.
+	var buf bytes.Buffer
+	if err := yaml.NewEncoder(&buf).Encode(&c.Reports); err != nil {
+		return rc, fmt.Errorf("%w: reports: %w", config.ErrInvalid, err)
+	}
+	dec := yaml.NewDecoder(&buf)
+	dec.KnownFields(true)
+	if err := dec.Decode(&rc); err != nil {
+		return rc, fmt.Errorf("%w: reports: %w", config.ErrInvalid, err)
 	}
 	if len(rc.Brands) == 0 {
 		for _, b := range c.Brands {
 			rc.Brands = append(rc.Brands, b.Name)
 		}
+	}
+	if rc.Dir == "" {
+		return rc, nil // the section without dir writes nothing
+	}
+	if _, err := rc.check(); err != nil {
+		return rc, fmt.Errorf("%w: %w", config.ErrInvalid, err)
 	}
 	return rc, nil
 }

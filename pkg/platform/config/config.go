@@ -101,7 +101,6 @@ type Sink struct {
 	BatchBytes    int           `yaml:"batch_bytes"`
 	FlushInterval time.Duration `yaml:"flush_interval"`
 	MaxBackoff    time.Duration `yaml:"max_backoff"`
-	Workers       int           `yaml:"workers"`
 }
 
 // Enricher configures the enrichment workers.
@@ -221,7 +220,7 @@ func Default() *Config {
 			User:        "default",
 			DialTimeout: 5 * time.Second,
 		},
-		Sink:     Sink{BatchRows: 10000, BatchBytes: 16 << 20, FlushInterval: time.Second, MaxBackoff: 30 * time.Second, Workers: 1},
+		Sink:     Sink{BatchRows: 10000, BatchBytes: 16 << 20, FlushInterval: time.Second, MaxBackoff: 30 * time.Second},
 		Enricher: Enricher{Workers: 0, Batch: 500},
 		Crawler: Crawler{
 			UserAgent:       "veille/0.1 (+https://github.com/veille-oss/veille)",
@@ -456,9 +455,6 @@ func (c *Config) Validate() error {
 	}
 	if c.Sink.FlushInterval <= 0 {
 		return bad("sink.flush_interval", "must be positive")
-	}
-	if c.Sink.Workers < 1 {
-		return bad("sink.workers", "must be at least 1")
 	}
 	if c.Enricher.Workers < 0 {
 		return bad("enricher.workers", "must be 0 (one per CPU) or more")

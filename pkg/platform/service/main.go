@@ -3,13 +3,10 @@ package service
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 
 	"github.com/oklog/run"
 
@@ -17,37 +14,6 @@ import (
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/obs"
 )
-
-// Main is the whole main() of a single-service binary: flags, config,
-// logger, bus, metrics endpoint, signals, and the service itself, run as a
-// group of (execute, interrupt) pairs so the first to stop stops the rest.
-func Main(name string, fn Func) int {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	cfgPath := fs.String("config", "", "YAML configuration file (see README); empty = defaults + environment")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: %s [--config FILE]\n\nRuns the veille %s service until SIGINT/SIGTERM.\n\n", name, name)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	cfg, err := LoadConfig(*cfgPath)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	log := obs.NewLogger(os.Stderr, cfg.Log.Level, cfg.Log.Format)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := RunServices(ctx, cfg, log, map[string]Func{name: fn}); err != nil {
-		log.Error("exit", "err", err)
-		return 1
-	}
-	return 0
-}
 
 // LoadConfig loads path, or defaults plus environment when path is empty.
 func LoadConfig(path string) (*config.Config, error) {

@@ -114,6 +114,9 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 
 func loadConfig(path string, s stdio) (*config.Config, bool) {
 	cfg, err := service.LoadConfig(path)
+	if err == nil {
+		err = checkSections(cfg)
+	}
 	if err != nil {
 		fmt.Fprintln(s.err, err)
 		return nil, false

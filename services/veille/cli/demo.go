@@ -67,6 +67,9 @@ func cmdDemo(ctx context.Context, args []string, s stdio) int {
 	} else {
 		cfg, err = config.Parse(demo.Config, "pkg/tooling/demo/demo.yaml", os.Getenv)
 	}
+	if err == nil {
+		err = checkSections(cfg)
+	}
 	if err != nil {
 		fmt.Fprintln(s.err, err)
 		return 2
