@@ -122,10 +122,23 @@ node_start() {
   echo $! >"$dir/$n/pid"
 }
 
+# node_wait waits for a node to answer; a node that exits while starting (18.16
+# gives up when its first ZooKeeper handshake fails) is started again, 3 times.
 node_wait() {
-  local n=$1
-  for _ in $(seq 1 120); do node_answers "$n" && return 0; sleep 0.5; done
-  log "$n did not answer within 60 s"; tail -n 20 "$dir/$n/log/err.log" "$dir/$n/log/stdout.log" >&2 2>/dev/null || true; exit 1
+  local n=$1 try
+  for try in 1 2 3; do
+    for _ in $(seq 1 120); do
+      node_answers "$n" && return 0
+      kill -0 "$(cat "$dir/$n/pid" 2>/dev/null || echo 0)" 2>/dev/null || break
+      sleep 0.5
+    done
+    node_answers "$n" && return 0
+    log "$n is not up (try $try); last errors:"; grep -h "Exception" "$dir/$n/log/err.log" 2>/dev/null | tail -n 2 | cut -c1-300 >&2 || true
+    stop_pid "$dir/$n/pid" "$n" KILL
+    sleep 2
+    node_start "$n"
+  done
+  log "$n did not come up"; exit 1
 }
 
 stop_pid() { # pidfile name signal
@@ -146,8 +159,7 @@ addrs() { local out="" n; for n in "${nodes[@]}"; do out+="${out:+,}127.0.0.1:$(
 case "${1:-}" in
   start)
     install; mkdir -p "$dir"; zk_start
-    for n in "${nodes[@]}"; do node_start "$n"; done
-    for n in "${nodes[@]}"; do node_wait "$n"; done
+    for n in "${nodes[@]}"; do node_start "$n"; node_wait "$n"; done
     log "4 nodes ready: $(addrs) (cluster veille, ZooKeeper 127.0.0.1:$zk_port)" ;;
   stop)
     for n in "${nodes[@]}"; do stop_pid "$dir/$n/pid" "$n" TERM; done

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/store"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
@@ -151,6 +152,23 @@ func TestClusterExactlyOnceUnderFaults(t *testing.T) {
 		_ = st.Conn.Exec(dctx, "DROP DATABASE IF EXISTS "+db+" ON CLUSTER veille")
 	})
 
+	// The streams, R3, before the services start: a fresh cluster may still
+	// be placing its first assets.
+	nopts := config.Default().NATS
+	nopts.URL, nopts.Replicas = nc.URL(), 3
+	var pub *bus.Bus
+	testenv.Eventually(t, 2*time.Minute, "R3 streams created on the NATS cluster", func() (bool, string) {
+		cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+		defer ccancel()
+		b, err := bus.Connect(cctx, nopts, t.TempDir(), testenv.Discard())
+		if err != nil {
+			return false, err.Error()
+		}
+		pub = b
+		return true, ""
+	})
+	t.Cleanup(pub.Close)
+
 	dir := t.TempDir()
 	quoted := make([]string, len(addrs))
 	for i, a := range addrs {
@@ -175,10 +193,17 @@ enricher: {workers: 1, batch: 500}
 		}
 		procs[i] = startProc(t, d, p, "enricher,sink,alerter")
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, p := range procs {
+				l := p.logs()
+				t.Logf("copy %d log (last 3000 bytes):\n%s", i+1, l[max(0, len(l)-3000):])
+			}
+		}
+	})
 	for _, p := range procs {
 		p.waitReady(2 * time.Minute)
 	}
-	pub := connectBus(t, nc.URL(), "")
 
 	// Phase 1: the load, and a replica, a NATS node and a copy of the services
 	// lost and brought back while it runs.
@@ -206,7 +231,8 @@ enricher: {workers: 1, batch: 500}
 	if err := <-pubDone; err != nil {
 		t.Fatalf("publish: %v", err)
 	}
-	waitDistributed(t, st, uint64(count), 6*time.Minute)
+	wait := 3*time.Minute + time.Duration(count/200)*time.Second
+	waitDistributed(t, st, uint64(count), wait)
 	t.Logf("phase 1: %d mentions stored exactly once %s after the first publish", count, time.Since(t0).Round(time.Second))
 	checkReplicasAgree(t, db, addrs)
 
@@ -224,7 +250,7 @@ enricher: {workers: 1, batch: 500}
 	if err := <-pubDone; err != nil {
 		t.Fatalf("publish during the ZooKeeper outage: %v", err)
 	}
-	waitDistributed(t, st, uint64(count+more), 6*time.Minute)
+	waitDistributed(t, st, uint64(count+more), wait)
 	checkReplicasAgree(t, db, addrs)
 	logs := procs[0].logs() + procs[1].logs()
 	if !strings.Contains(logs, "insert failed; retrying") {
