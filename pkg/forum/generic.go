@@ -139,7 +139,7 @@ func (g *genericProfile) Parse(doc, pageURL string, opt Options) (*Page, error) 
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
 	root := d.Selection
-	p := &Page{Engine: Generic}
+	p := &Page{Engine: Generic, Zone: dc.zone}
 	if g.title.ok() {
 		p.ThreadTitle = g.title.value(root)
 	} else {

@@ -26,7 +26,7 @@ func (invisionProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	p := &Page{Engine: Invision}
+	p := &Page{Engine: Invision, Zone: dc.zone, Containers: countContainers(Invision, doc)}
 	p.ThreadTitle = squashText(d.Find("h1.ipsType_pageTitle"))
 	p.ThreadURL = ipsCanonical(pageURL)
 	pag := d.Find("ul.ipsPagination").First()

@@ -21,7 +21,7 @@ func (phpbbProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	p := &Page{Engine: PhpBB}
+	p := &Page{Engine: PhpBB, Zone: dc.zone, Containers: countContainers(PhpBB, doc)}
 	titleSel := d.Find("h2.topic-title").First()
 	if titleSel.Length() == 0 {
 		// phpBB 3.0 prosilver: the first h2 of the page body.

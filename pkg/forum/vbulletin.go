@@ -24,7 +24,7 @@ func (vbulletinProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	p := &Page{Engine: VBulletin}
+	p := &Page{Engine: VBulletin, Zone: dc.zone, Containers: countContainers(VBulletin, doc)}
 	p.ThreadTitle = squashText(d.Find("span.threadtitle, h1.main-title, #pagetitle h1"))
 	if canon := resolve(base, d.Find("link[rel=canonical]").AttrOr("href", "")); canon != "" {
 		p.ThreadURL = vbCanonical(canon)

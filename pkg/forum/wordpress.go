@@ -26,7 +26,7 @@ func (wordpressProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	p := &Page{Engine: WordPress}
+	p := &Page{Engine: WordPress, Zone: dc.zone, Containers: countContainers(WordPress, doc)}
 	p.ThreadTitle = squashText(d.Find("h1.entry-title, h1.post-title, article h1, h1"))
 	p.ThreadURL = wpCanonical(pageURL)
 	if canon := resolve(base, d.Find("link[rel=canonical]").AttrOr("href", "")); canon != "" {

@@ -27,7 +27,7 @@ func (xenforoProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	p := &Page{Engine: XenForo}
+	p := &Page{Engine: XenForo, Zone: dc.zone, Containers: countContainers(XenForo, doc)}
 	title := d.Find("h1.p-title-value").First().Clone()
 	title.Find(".label, .labelLink, .label-append").Remove()
 	p.ThreadTitle = clean(title.Text())
