@@ -91,6 +91,7 @@ const (
 	SkipLoginWall     = "login_wall"
 	SkipUnchanged     = "unchanged_thread"
 	SkipPaginationErr = "pagination_loop"
+	SkipLeftThread    = "left_thread"
 )
 
 // Stats counts what one Pass did.
@@ -401,7 +402,18 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 		}
 		return nil
 	}
+	pageThread := "" // the canonical thread of the first page read
 	handle := func(page *Page, pageURL string) (bool, error) {
+		if pageThread == "" {
+			pageThread = page.ThreadURL
+		} else if page.ThreadURL != "" && page.ThreadURL != pageThread {
+			// A "next" link that led to another thread or article: crawls
+			// never leave the thread.
+			p.c.log.Warn("forum next page belongs to another thread; stopping thread", "source", p.src.Name,
+				"thread", pageThread, "url", pageURL, "other", page.ThreadURL)
+			p.stats.skip(SkipLeftThread)
+			return false, nil
+		}
 		if page.ThreadTitle != "" {
 			st.Title = page.ThreadTitle
 		}
@@ -448,7 +460,7 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 			return err
 		}
 		if ok {
-			queue = appendNext(queue, first)
+			queue = appendNext(queue, first, fetched)
 		}
 		// Resume further on when an earlier pass got there.
 		if found && resume != "" && !fetched[pageKey(resume)] && len(queue) > 0 {
@@ -496,7 +508,7 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 			if page.LoginWall != "" {
 				p.wallKey(key, threadURL, page.LoginWall)
 			} else if page.NextURL != "" && len(page.Threads) == 0 {
-				queue = appendNext(queue, page)
+				queue = appendNext(queue, page, fetched)
 				continue
 			}
 			break
@@ -524,16 +536,33 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 		if !ok {
 			break
 		}
-		queue = appendNext(queue, page)
+		queue = appendNext(queue, page, fetched)
 	}
 	return save()
 }
 
-func appendNext(queue []string, page *Page) []string {
-	if page.NextURL != "" {
+// appendNext queues the page's next page and further pages. A next page
+// already fetched stays queued so the loop is seen; pages already queued,
+// and further pages already fetched (WordPress lists every comment page on
+// each), are not queued twice.
+func appendNext(queue []string, page *Page, fetched map[string]bool) []string {
+	queued := func(u string) bool {
+		for _, q := range queue {
+			if pageKey(q) == pageKey(u) {
+				return true
+			}
+		}
+		return false
+	}
+	if page.NextURL != "" && !queued(page.NextURL) {
 		queue = append(queue, page.NextURL)
 	}
-	return append(queue, page.MoreURLs...)
+	for _, u := range page.MoreURLs {
+		if !fetched[pageKey(u)] && !queued(u) {
+			queue = append(queue, u)
+		}
+	}
+	return queue
 }
 
 // post applies the emission rule to one post and records it in st.

@@ -29,7 +29,7 @@ func (phpbbProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	p.ThreadTitle = squashText(titleSel)
 	p.ThreadURL = phpbbThreadURL(titleSel, base, pageURL)
-	p.NextURL = phpbbNext(d, base)
+	p.NextURL = phpbbNext(d, base, p.ThreadURL)
 
 	start := phpbbStart(d, pageURL)
 	d.Find("div.post").Each(func(i int, s *goquery.Selection) {
@@ -154,9 +154,29 @@ func quoteAuthorFromCite(s string) string {
 	return s
 }
 
-func phpbbNext(d *goquery.Document, base *url.URL) string {
-	a := d.Find(".pagination li.next a, .pagination a[rel='next'], a[rel='next']").First()
-	if href := resolve(base, a.AttrOr("href", "")); href != "" {
+// phpbbNext is the thread's next page: 3.1+ li.next / rel=next; 3.0
+// prosilver's "Next" a.right-box (no class or rel of its own); else the
+// link after the current page's number in the pagination (3.0 prosilver and
+// subsilver2: <strong>1</strong>, <a>2</a>). A link to another topic is no
+// next page.
+func phpbbNext(d *goquery.Document, base *url.URL, threadURL string) string {
+	cands := []*goquery.Selection{
+		d.Find(".pagination li.next a, .pagination a[rel='next'], a[rel='next']").First(),
+		d.Find("a.right-box").First(),
+	}
+	// <span><strong>1</strong><span class="page-sep">, </span><a>2</a>; the
+	// strong of "Page <strong>1</strong> of 2" sits in the jump link instead.
+	if cur := d.Find(".pagination span > strong, td.gensmall b > strong").First(); cur.Length() > 0 {
+		cands = append(cands, cur.NextAllFiltered("a").First())
+	}
+	for _, a := range cands {
+		href := resolve(base, a.AttrOr("href", ""))
+		if href == "" || !strings.Contains(href, "viewtopic") && !strings.Contains(href, "start=") {
+			continue
+		}
+		if threadURL != "" && phpbbCanonical(href) != threadURL && urlParam(href, "t") != "" {
+			continue
+		}
 		return dropQuery(href, "sid")
 	}
 	return ""

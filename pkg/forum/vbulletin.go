@@ -31,7 +31,7 @@ func (vbulletinProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	} else {
 		p.ThreadURL = vbCanonical(pageURL)
 	}
-	p.NextURL = resolve(base, d.Find("a[rel=next], link[rel=next], a.js-pagenav-next-button").First().AttrOr("href", ""))
+	p.NextURL = vbNext(d, base)
 	offset := 0
 	if n := parseCount(urlParam(pageURL, "page")); n > 1 {
 		offset = (n - 1) * vbPerPage
@@ -42,6 +42,14 @@ func (vbulletinProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 		}
 		p.Posts = append(p.Posts, vbPost(s, base, dc, offset+i+1))
 	})
+	if len(p.Posts) == 0 {
+		// vBulletin 3: one table#postN per post (in div#editN).
+		d.Find("table[id^='post']").Each(func(i int, s *goquery.Selection) {
+			if vb3PostIDRe.MatchString(s.AttrOr("id", "")) {
+				p.Posts = append(p.Posts, vb3Post(s, base, dc, offset+len(p.Posts)+1))
+			}
+		})
+	}
 	if len(p.Posts) > 0 {
 		p.finish()
 		return p, nil
@@ -101,7 +109,12 @@ func vbPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 		applyStat(&q.Author, li.Find("label").Text(), li.Find("span").Text())
 	})
 	tm := s.Find(".b-post__timestamp time, time[datetime]").First()
-	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.Text(), s.Find(".posthead .postdate .date, .postdate").First().Text())
+	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.Text(), s.Find(".posthead .postdate .date, .postdate").First().Text(),
+		s.Find(".b-post__timestamp, .posthead .date, span.date, abbr.published").First().AttrOr("title", ""),
+		s.Find(".b-post__timestamp, .posthead .date, span.date").First().Text())
+	if q.Published.IsZero() {
+		q.Published = vbStatsDate(s, dc)
+	}
 	counter := s.Find("a.postcounter, a.b-post__count").First()
 	if n := parseCount(counter.Text()); n > 0 {
 		q.Position = n

@@ -32,11 +32,11 @@ func (wordpressProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	if canon := resolve(base, d.Find("link[rel=canonical]").AttrOr("href", "")); canon != "" {
 		p.ThreadURL = wpCanonical(canon)
 	}
-	nav := d.Find(".comment-navigation, .comments-pagination, nav.navigation.comment-navigation, .navigation").First()
-	p.NextURL = resolve(base, nav.Find("a.next, .nav-next a").First().AttrOr("href", ""))
+	cur := wpCurrentCommentPage(d, pageURL)
+	p.NextURL, p.MoreURLs = wpCommentPages(d, base, p.ThreadURL, cur)
 	offset := 0
-	if m := wpPageRe.FindStringSubmatch(pathOf(pageURL)); m != nil {
-		offset = (parseCount(m[1]) - 1) * wpPerPage
+	if cur > 1 {
+		offset = (cur - 1) * wpPerPage
 	}
 	d.Find("li.comment[id^='comment-'], li.pingback[id^='comment-'], li.trackback[id^='comment-']").Each(func(i int, s *goquery.Selection) {
 		p.Posts = append(p.Posts, wpComment(s, base, dc, offset+i+1))
@@ -93,6 +93,10 @@ func wpCanonical(raw string) string {
 	}
 	u.Path = wpPageRe.ReplaceAllString(u.Path, "/")
 	u.RawPath, u.Fragment = "", ""
+	if q := u.Query(); q.Has("cpage") {
+		q.Del("cpage")
+		u.RawQuery = q.Encode()
+	}
 	if !strings.HasSuffix(u.Path, "/") && !strings.Contains(u.Path[strings.LastIndex(u.Path, "/")+1:], ".") {
 		u.Path += "/"
 	}

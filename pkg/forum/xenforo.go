@@ -46,10 +46,14 @@ func (xenforoProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 		}
 		p.Posts = append(p.Posts, xfPost(s, base, dc, (pageNum-1)*xfPerPage+i+1))
 	})
+	if len(p.Posts) == 0 && d.Find("#messageList li.message, li.message[data-author]").Length() > 0 {
+		xf1Thread(d, p, base, dc, pageURL)
+	}
 	if len(p.Posts) > 0 {
 		p.finish()
 		return p, nil
 	}
+	xf1Lists(d, p, base, dc)
 	d.Find(".structItem--thread").Each(func(_ int, s *goquery.Selection) {
 		a := s.Find(".structItem-title a[data-tp-primary], .structItem-title a[href*='/threads/']").Last()
 		href := resolve(base, a.AttrOr("href", ""))
