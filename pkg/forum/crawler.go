@@ -445,6 +445,9 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 				return false, err
 			}
 		}
+		if page.AliasURL != "" {
+			fetched[pageKey(page.AliasURL)] = true
+		}
 		st.LastPage = pageURL
 		if page.ResumeURL != "" {
 			st.LastPage = page.ResumeURL

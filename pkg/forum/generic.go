@@ -214,7 +214,10 @@ func linkOf(s sel, m *goquery.Selection) string {
 func (g *genericProfile) parsePost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	var q Post
 	q.Position = pos
-	if g.anchor.ok() {
+	if g.anchor.ok() && s.IsMatcher(g.anchor.m) && g.anchor.attr != "" {
+		// "post@data-id": the attribute of the post element itself.
+		q.Anchor = strings.TrimSpace(s.AttrOr(g.anchor.attr, ""))
+	} else if g.anchor.ok() {
 		q.Anchor = strings.TrimPrefix(g.anchor.value(s), "#")
 	} else {
 		q.Anchor = s.AttrOr("id", "")

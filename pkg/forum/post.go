@@ -79,9 +79,13 @@ type Page struct {
 	MoreURLs []string `json:"more_urls,omitempty"`
 	// ResumeURL is where a later pass should start to see what follows this
 	// page; "" means the page's own URL.
-	ResumeURL string       `json:"resume_url,omitempty"`
-	Threads   []ThreadLink `json:"threads,omitempty"`
-	Boards    []string     `json:"boards,omitempty"`
+	ResumeURL string `json:"resume_url,omitempty"`
+	// AliasURL is the page's own URL in the engine's paging scheme when it
+	// was fetched under another (WordPress's article URL showing its newest
+	// comment page): the crawler does not fetch it again.
+	AliasURL string       `json:"alias_url,omitempty"`
+	Threads  []ThreadLink `json:"threads,omitempty"`
+	Boards   []string     `json:"boards,omitempty"`
 	// LoginWall is non-empty when the page asks to log in instead of
 	// showing the thread; it says what gave it away.
 	LoginWall string `json:"login_wall,omitempty"`

@@ -24,6 +24,11 @@ func (vbulletinProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
+	if l := strings.ToLower(d.Find("html").AttrOr("lang", "")); opt.Lang == "" && (l == "en" || l == "en-us") {
+		// vBulletin's stock English dates are month first: 01-06-2024 is
+		// 6 January.
+		dc.opt.Lang = "en-US"
+	}
 	p := &Page{Engine: VBulletin, Zone: dc.zone, Containers: countContainers(VBulletin, doc)}
 	p.ThreadTitle = squashText(d.Find("span.threadtitle, h1.main-title, #pagetitle h1"))
 	if canon := resolve(base, d.Find("link[rel=canonical]").AttrOr("href", "")); canon != "" {

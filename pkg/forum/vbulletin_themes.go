@@ -57,7 +57,10 @@ func vb3Post(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	}
 	body := s.Find("[id^='post_message_']").First()
 	if bq := body.Find("div > table td.alt2").First(); bq.Length() > 0 {
-		if who := clean(bq.Find("strong").First().Text()); who != "" {
+		if a := bq.Find("a[href*='#post']").First(); a.Length() > 0 {
+			href := a.AttrOr("href", "")
+			q.QuotedRef = href[strings.LastIndex(href, "#")+1:]
+		} else if who := clean(bq.Find("strong").First().Text()); who != "" {
 			q.QuotedRef = who
 		}
 		bq.ParentsFiltered("div").First().Remove()
@@ -73,9 +76,11 @@ func vb3Post(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 // known stat (join date, posts) and reads as a date with a time.
 func vbStatsDate(s *goquery.Selection, dc dateCtx) (t time.Time) {
 	var loose []string
-	s.Find(".userinfo_extra dl.userstats dt, dl.userinfo_extra dt, .userinfo_extra dt").Each(func(_ int, dt *goquery.Selection) {
-		dd := dt.NextFiltered("dd")
-		label := strings.ToLower(strings.Trim(clean(dt.Text()), " :"))
+	s.Find(".userinfo_extra dl.userstats dd, dl.userinfo_extra dd, .userinfo_extra dd").Each(func(_ int, dd *goquery.Selection) {
+		label := ""
+		if dt := dd.Prev(); dt.Is("dt") {
+			label = strings.ToLower(strings.Trim(clean(dt.Text()), " :"))
+		}
 		val := clean(dd.Text())
 		switch {
 		case val == "":

@@ -3,6 +3,7 @@ package forum
 import (
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
@@ -33,12 +34,16 @@ func (wordpressProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 		p.ThreadURL = wpCanonical(canon)
 	}
 	cur := wpCurrentCommentPage(d, pageURL)
+	if cur > 1 && wpCommentPage(pageURL) != cur {
+		p.AliasURL = strings.TrimSuffix(p.ThreadURL, "/") + "/comment-page-" + strconv.Itoa(cur) + "/"
+	}
 	p.NextURL, p.MoreURLs = wpCommentPages(d, base, p.ThreadURL, cur)
 	offset := 0
 	if cur > 1 {
 		offset = (cur - 1) * wpPerPage
 	}
-	d.Find("li.comment[id^='comment-'], li.pingback[id^='comment-'], li.trackback[id^='comment-']").Each(func(i int, s *goquery.Selection) {
+	// Twenty Ten and its many children: li#li-comment-N > div#comment-N.
+	d.Find("li.comment[id^='comment-'], li.pingback[id^='comment-'], li.trackback[id^='comment-'], li.comment[id^='li-comment-']").Each(func(i int, s *goquery.Selection) {
 		p.Posts = append(p.Posts, wpComment(s, base, dc, offset+i+1))
 	})
 	if len(p.Posts) == 0 {
@@ -52,7 +57,7 @@ func (wordpressProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 func wpComment(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	var q Post
 	q.Position = pos
-	q.Anchor = s.AttrOr("id", "")
+	q.Anchor = strings.TrimPrefix(s.AttrOr("id", ""), "li-")
 	// The comment's own parts only: replies nest inside it in ol.children.
 	own := s.Clone()
 	own.Find("ol.children, ul.children").Remove()
@@ -70,7 +75,7 @@ func wpComment(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	}
 	// A nested comment answers its parent: that is what it quotes.
 	if parent := s.ParentsFiltered("li.comment").First(); parent.Length() > 0 {
-		q.QuotedRef = parent.AttrOr("id", "")
+		q.QuotedRef = strings.TrimPrefix(parent.AttrOr("id", ""), "li-")
 	}
 	body := own.Find(".comment-content, .comment-text, .comment-body > p").First()
 	if body.HasClass("comment-content") || body.HasClass("comment-text") {

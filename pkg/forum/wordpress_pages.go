@@ -41,7 +41,7 @@ func wpCurrentCommentPage(d *goquery.Document, pageURL string) int {
 	if n := wpCommentPage(pageURL); n > 1 || urlParam(pageURL, "cpage") != "" || wpPageRe.MatchString(pathOf(pageURL)) {
 		return n
 	}
-	nav := d.Find(".comment-navigation, .comments-navigation, .comments-pagination, #comment-nav-above, #comment-nav-below, .comment-nav, #comments .nav-links, .comments-area .nav-links").First()
+	nav := d.Find(".comment-navigation, .comments-navigation, .comments-pagination, #comment-nav-above, #comment-nav-below, .comment-nav, #comments .nav-links, .comments-area .nav-links, #comments .navigation").First()
 	if n := parseCount(nav.Find(".page-numbers.current, span.current").First().Text()); n > 0 {
 		return n
 	}

@@ -78,7 +78,9 @@ func xf1Post(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	}
 	body := s.Find("blockquote.messageText, .messageContent .messageText").First()
 	if bq := body.Find(".bbCodeQuote").First(); bq.Length() > 0 {
-		if src := bq.Find("a.AttributionLink").AttrOr("href", ""); strings.Contains(src, "posts/") {
+		if src := bq.Find("a.AttributionLink").AttrOr("href", ""); strings.Contains(src, "#post-") {
+			q.QuotedRef = src[strings.LastIndex(src, "#")+1:]
+		} else if strings.Contains(src, "posts/") {
 			id := strings.Trim(src[strings.LastIndex(strings.TrimSuffix(src, "/"), "/")+1:], "/")
 			q.QuotedRef = "post-" + id
 		} else if who := bq.AttrOr("data-author", ""); who != "" {
