@@ -54,9 +54,11 @@ func wpCurrentCommentPage(d *goquery.Document, pageURL string) int {
 	return 1
 }
 
-// wpCommentPages returns the comment page after cur (next) and the other
-// comment pages the navigation lists (more): WordPress shows the newest
-// page first by default, so older pages come before it and are read too.
+// wpCommentPages returns the comment pages the navigation lists, other
+// than cur, in page order. They are all "more" pages, none "next":
+// WordPress shows the newest page first by default, so the pages before it
+// are read too, and a page seen twice (under the article URL and its
+// comment-page-N URL) is skipped, not a pagination loop.
 func wpCommentPages(d *goquery.Document, base *url.URL, articleURL string, cur int) (next string, more []string) {
 	pages := map[int]string{}
 	d.Find(wpCommentNav).Each(func(_ int, a *goquery.Selection) {
@@ -88,12 +90,7 @@ func wpCommentPages(d *goquery.Document, base *url.URL, articleURL string, cur i
 	}
 	sort.Ints(nums)
 	for _, n := range nums {
-		switch {
-		case n == cur+1:
-			next = pages[n]
-		default:
-			more = append(more, pages[n])
-		}
+		more = append(more, pages[n])
 	}
 	if len(more) > maxLinksPerPage {
 		more = more[:maxLinksPerPage]
