@@ -24,9 +24,13 @@ func (vbulletinProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	if l := strings.ToLower(d.Find("html").AttrOr("lang", "")); opt.Lang == "" && (l == "en" || l == "en-us") {
+	lang := strings.ToLower(opt.Lang)
+	if lang == "" {
+		lang = strings.ToLower(d.Find("html").AttrOr("lang", ""))
+	}
+	if lang == "en" || lang == "en-us" {
 		// vBulletin's stock English dates are month first: 01-06-2024 is
-		// 6 January.
+		// 6 January. A day-first board says so with lang: en-GB.
 		dc.opt.Lang = "en-US"
 	}
 	p := &Page{Engine: VBulletin, Zone: dc.zone, Containers: countContainers(VBulletin, doc)}
