@@ -106,6 +106,9 @@ func phpbbPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 		authorText = authorText[i+len("»"):]
 	}
 	q.Published = dc.first(author.Find("time").AttrOr("datetime", ""), authorText)
+	if q.Published.IsZero() {
+		q.Published = dateFallback(s, dc)
+	}
 	if pl := author.Find("a[href*='#p']").First(); pl.Length() > 0 {
 		q.Permalink = dropQuery(resolve(base, pl.AttrOr("href", "")), "sid")
 		if q.Permalink != "" {

@@ -124,6 +124,9 @@ func vbPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	if q.Published.IsZero() {
 		q.Published = vbStatsDate(s, dc)
 	}
+	if q.Published.IsZero() {
+		q.Published = dateFallback(s, dc)
+	}
 	counter := s.Find("a.postcounter, a.b-post__count").First()
 	if n := parseCount(counter.Text()); n > 0 {
 		q.Position = n

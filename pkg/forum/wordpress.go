@@ -70,6 +70,9 @@ func wpComment(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	meta := own.Find(".comment-metadata, .comment-meta").First()
 	tm := meta.Find("time").First()
 	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.Text(), meta.Find("a").First().Text())
+	if q.Published.IsZero() {
+		q.Published = dateFallback(own, dc)
+	}
 	if a := meta.Find("a[href*='#comment-']").First(); a.Length() > 0 {
 		q.Permalink = resolve(base, a.AttrOr("href", ""))
 	}

@@ -32,7 +32,7 @@ func (xenforoProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	title.Find(".label, .labelLink, .label-append").Remove()
 	p.ThreadTitle = clean(title.Text())
 	p.ThreadURL = xfCanonical(pageURL)
-	p.NextURL = resolve(base, d.Find("a.pageNav-jump--next").First().AttrOr("href", ""))
+	p.NextURL = resolve(base, d.Find("a.pageNav-jump--next, .pageNav a[rel=next]").First().AttrOr("href", ""))
 	pageNum := 1
 	if m := xfPageRe.FindStringSubmatch(pathOf(pageURL)); m != nil {
 		pageNum = parseCount(m[1])
@@ -110,6 +110,9 @@ func xfPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 		tm = s.Find("time.u-dt").First()
 	}
 	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.AttrOr("data-time", ""), tm.AttrOr("data-timestamp", ""), tm.AttrOr("title", ""), tm.Text())
+	if q.Published.IsZero() {
+		q.Published = dateFallback(s, dc)
+	}
 	if pl := attr.Find(".message-attribution-main a[href]").First(); pl.Length() > 0 {
 		q.Permalink = resolve(base, pl.AttrOr("href", ""))
 	}

@@ -66,6 +66,9 @@ func xf1Post(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	dt := s.Find(".messageMeta .DateTime, .messageDetails .DateTime, .DateTime").First()
 	q.Published = dc.first(dt.AttrOr("data-time", ""), dt.AttrOr("title", ""),
 		strings.TrimSpace(dt.AttrOr("data-datestring", "")+" "+dt.AttrOr("data-timestring", "")), dt.Text())
+	if q.Published.IsZero() {
+		q.Published = dateFallback(s, dc)
+	}
 	if pl := s.Find("a.datePermalink").First(); pl.Length() > 0 {
 		q.Permalink = resolve(base, pl.AttrOr("href", ""))
 	}
