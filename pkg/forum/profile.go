@@ -114,6 +114,11 @@ func (c dateCtx) parse(s string) time.Time {
 	}
 	t, err := dates.Parse(s, c.opt)
 	if err != nil {
+		if de := germanDate(s); de != "" && de != s {
+			if t, err := dates.Parse(de, c.opt); err == nil {
+				return t
+			}
+		}
 		return time.Time{}
 	}
 	return t
