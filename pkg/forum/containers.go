@@ -20,8 +20,9 @@ var containerIDRe = map[string]*regexp.Regexp{
 	Invision: regexp.MustCompile(`\bid=["'](?:elComment_|comment-)(\d+)["']`),
 	// <li id="comment-12"> (or li-comment-12 in older themes)
 	WordPress: regexp.MustCompile(`\bid=["'](?:li-)?comment-(\d+)["']`),
-	// Discourse's server-rendered topic: <div id="post_3" itemprop="comment">
-	Discourse: regexp.MustCompile(`<div\s[^>]*\bid=["']post_(\d+)["']`),
+	// Discourse's server-rendered topic <div id="post_3" itemprop="comment">,
+	// or the browser-rendered one <article id="post_3" data-post-id="…">
+	Discourse: regexp.MustCompile(`<(?:div|article)\s[^>]*\bid=["']post_(\d+)["']`),
 }
 
 // vb5PostRe finds vBulletin 5's post items, which carry no post id in an id

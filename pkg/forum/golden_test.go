@@ -74,19 +74,20 @@ var goldenPages = map[string]struct {
 	"demo_xenforo_thread_p2.html": {XenForo, "http://forum-conso.test/threads/laiterie-duval-le-communique-ne-passe-pas.212/page-2", "", "", nil},
 	// Engines and versions as they really are (issue 22), French boards
 	// first, each with its zone statement.
-	"phpbb30_prosilver_fr.html":    {PhpBB, "https://forum-auto-passion.example.fr/viewtopic.php?f=3&t=4521&sid=8f2a0c", "", newYork, nil},
-	"phpbb30_en_dst.html":          {PhpBB, "https://scooter-owners.example.co.uk/viewtopic.php?f=5&t=602&start=10", "", newYork, nil},
-	"phpbb31_de.html":              {PhpBB, "https://elektroauto-forum.example.de/viewtopic.php?f=12&t=3307", "", newYork, nil},
-	"phpbb33_fr.html":              {PhpBB, "https://forum-trott.example.fr/viewtopic.php?t=9312&start=10", "", newYork, nil},
-	"vbulletin3_fr.html":           {VBulletin, "https://forum.conso-malin.example.fr/showthread.php?t=61202", "text/html; charset=ISO-8859-1", newYork, nil},
-	"vbulletin4_custom_en.html":    {VBulletin, "https://www.carclub-forums.example/showthread.php?8841-AutoNova-Kaleo-infotainment-reboot-loop", "", newYork, nil},
-	"vbulletin5_custom_fr.html":    {VBulletin, "https://entraide-conso.example.fr/forum/livraisons/7781-colis-eclair-colis-declare-livre-mais-jamais-recu", "", newYork, nil},
-	"xenforo1_fr.html":             {XenForo, "https://forum-bebe.example.fr/threads/lait-infantile-duval-bebe-malade-apres-changement-de-lot.20931/", "", "", nil},
-	"discourse_topic_crawler.html": {Discourse, "https://communaute.volteo.example/t/l-appli-volteo-plante-apres-la-mise-a-jour-5-2/812", "", "", nil},
-	"wordpress_threaded_fr.html":   {WordPress, "https://blog-conso.example.fr/2024/01/06/laiterie-duval-rappel-yaourts/", "", "", nil},
-	"wordpress_paged_fr.html":      {WordPress, "https://www.mamaison-conso.example.fr/2023/11/20/avis-aspirateur-turbo-x/", "", "none", nil},
-	"doctissimo_like_fr.html":      {Generic, "https://forum.bebe-sante.example.fr/grossesse-bebe/alimentation-bebe/lait-infantile-duval-coliques-sujet_188231_1.htm", "", "none", &doctissimoLike},
-	"jvc_like_fr.html":             {Generic, "https://www.jeux-forum.example.fr/forums/42-51-73201199-1-0-1-0-volteo-ma-trottinette-a-pris-feu.htm", "", "none", &jvcLike},
+	"phpbb30_prosilver_fr.html":     {PhpBB, "https://forum-auto-passion.example.fr/viewtopic.php?f=3&t=4521&sid=8f2a0c", "", newYork, nil},
+	"phpbb30_en_dst.html":           {PhpBB, "https://scooter-owners.example.co.uk/viewtopic.php?f=5&t=602&start=10", "", newYork, nil},
+	"phpbb31_de.html":               {PhpBB, "https://elektroauto-forum.example.de/viewtopic.php?f=12&t=3307", "", newYork, nil},
+	"phpbb33_fr.html":               {PhpBB, "https://forum-trott.example.fr/viewtopic.php?t=9312&start=10", "", newYork, nil},
+	"vbulletin3_fr.html":            {VBulletin, "https://forum.conso-malin.example.fr/showthread.php?t=61202", "text/html; charset=ISO-8859-1", newYork, nil},
+	"vbulletin4_custom_en.html":     {VBulletin, "https://www.carclub-forums.example/showthread.php?8841-AutoNova-Kaleo-infotainment-reboot-loop", "", newYork, nil},
+	"vbulletin5_custom_fr.html":     {VBulletin, "https://entraide-conso.example.fr/forum/livraisons/7781-colis-eclair-colis-declare-livre-mais-jamais-recu", "", newYork, nil},
+	"xenforo1_fr.html":              {XenForo, "https://forum-bebe.example.fr/threads/lait-infantile-duval-bebe-malade-apres-changement-de-lot.20931/", "", "", nil},
+	"discourse_topic_crawler.html":  {Discourse, "https://communaute.volteo.example/t/l-appli-volteo-plante-apres-la-mise-a-jour-5-2/812", "", "", nil},
+	"discourse_topic_rendered.html": {Discourse, "https://community.shopnow.example/t/shopnow-refund-stuck-processing-for-3-weeks/4410", "", "", nil},
+	"wordpress_threaded_fr.html":    {WordPress, "https://blog-conso.example.fr/2024/01/06/laiterie-duval-rappel-yaourts/", "", "", nil},
+	"wordpress_paged_fr.html":       {WordPress, "https://www.mamaison-conso.example.fr/2023/11/20/avis-aspirateur-turbo-x/", "", "none", nil},
+	"doctissimo_like_fr.html":       {Generic, "https://forum.bebe-sante.example.fr/grossesse-bebe/alimentation-bebe/lait-infantile-duval-coliques-sujet_188231_1.htm", "", "none", &doctissimoLike},
+	"jvc_like_fr.html":              {Generic, "https://www.jeux-forum.example.fr/forums/42-51-73201199-1-0-1-0-volteo-ma-trottinette-a-pris-feu.htm", "", "none", &jvcLike},
 }
 
 const newYork = "America/New_York"
