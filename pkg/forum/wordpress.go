@@ -42,8 +42,9 @@ func (wordpressProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	if cur > 1 {
 		offset = (cur - 1) * wpPerPage
 	}
-	// Twenty Ten and its many children: li#li-comment-N > div#comment-N.
-	d.Find("li.comment[id^='comment-'], li.pingback[id^='comment-'], li.trackback[id^='comment-'], li.comment[id^='li-comment-']").Each(func(i int, s *goquery.Selection) {
+	// Twenty Ten and its many children: li#li-comment-N > div#comment-N;
+	// wp_list_comments(style=div): div.comment#comment-N, replies in div.children.
+	d.Find("li.comment[id^='comment-'], li.pingback[id^='comment-'], li.trackback[id^='comment-'], li.comment[id^='li-comment-'], div.comment[id^='comment-']").Each(func(i int, s *goquery.Selection) {
 		p.Posts = append(p.Posts, wpComment(s, base, dc, offset+i+1))
 	})
 	if len(p.Posts) == 0 {
@@ -60,7 +61,7 @@ func wpComment(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	q.Anchor = strings.TrimPrefix(s.AttrOr("id", ""), "li-")
 	// The comment's own parts only: replies nest inside it in ol.children.
 	own := s.Clone()
-	own.Find("ol.children, ul.children").Remove()
+	own.Find("ol.children, ul.children, div.children").Remove()
 	author := own.Find(".comment-author .fn, .comment-author cite, .fn").First()
 	q.Author.Name = clean(author.Text())
 	q.Author.URL = resolve(base, author.Find("a").AttrOr("href", ""))
@@ -77,7 +78,7 @@ func wpComment(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 		q.Permalink = resolve(base, a.AttrOr("href", ""))
 	}
 	// A nested comment answers its parent: that is what it quotes.
-	if parent := s.ParentsFiltered("li.comment").First(); parent.Length() > 0 {
+	if parent := s.ParentsFiltered("li.comment, div.comment[id^='comment-']").First(); parent.Length() > 0 {
 		q.QuotedRef = strings.TrimPrefix(parent.AttrOr("id", ""), "li-")
 	}
 	body := own.Find(".comment-content, .comment-text, .comment-body > p").First()
