@@ -1,5 +1,5 @@
 // Package forumsvc runs the forum scraper: incremental passes of pkg/forum
-// over each `kind: forum` source, thread high-water marks in NATS KV, one raw
+// over each `kind: forum` source, each thread's set of seen posts in NATS KV, one raw
 // mention per (post, matching brand) with source_kind forum. Edited posts are
 // re-published under the same mention id with their new content hash.
 package forumsvc
