@@ -406,9 +406,10 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 	handle := func(page *Page, pageURL string) (bool, error) {
 		if pageThread == "" {
 			pageThread = page.ThreadURL
-		} else if page.ThreadURL != "" && page.ThreadURL != pageThread {
+		} else if page.ThreadURL != "" && page.ThreadURL != pageThread && page.Engine != Generic {
 			// A "next" link that led to another thread or article: crawls
-			// never leave the thread.
+			// never leave the thread. (A generic profile's thread URL is
+			// only as canonical as its pages' URLs: not judged.)
 			p.c.log.Warn("forum next page belongs to another thread; stopping thread", "source", p.src.Name,
 				"thread", pageThread, "url", pageURL, "other", page.ThreadURL)
 			p.stats.skip(SkipLeftThread)
