@@ -256,8 +256,9 @@ func SplitStatements(sql string) []string {
 
 // Migrate applies the migrations not yet recorded in <db>.schema_migrations.
 // It is safe to run repeatedly and from several processes at once: every
-// statement is idempotent (IF NOT EXISTS) and a migration is recorded only
-// after all its statements succeeded.
+// statement is idempotent (IF NOT EXISTS; an ADD COLUMN whose column exists,
+// see columnExists) and a migration is recorded only after all its
+// statements succeeded.
 func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	ver, err := s.ServerVersion(ctx)
 	if err != nil {
@@ -304,7 +305,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 			return applied, err
 		}
 		for i, st := range stmts {
-			if err := s.Conn.Exec(ctx, st); err != nil {
+			if err := s.Conn.Exec(ctx, st); err != nil && !columnExists(st, err) {
 				return applied, fmt.Errorf("%w: %04d_%s statement %d: %v", ErrMigration, m.Version, m.Name, i+1, err)
 			}
 		}

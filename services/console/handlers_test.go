@@ -209,7 +209,8 @@ func TestSourcesHealth(t *testing.T) {
 		}
 	}
 	put("Le Fil Info", map[string]any{"name": "Le Fil Info", "kind": "rss", "url": "https://news.example.fr/rss.xml", "last_success": now.Format(time.RFC3339), "items_seen": 42, "pages_fetched": 7, "updated_at": now.Format(time.RFC3339)})
-	put("conso", map[string]any{"name": "conso", "kind": "forum", "url": "https://forum.example.fr/f/2", "last_success": now.Add(-time.Hour).Format(time.RFC3339), "last_error": "HTTP 503 from forum.example.fr", "last_error_at": now.Format(time.RFC3339), "items_seen": 3, "updated_at": now.Format(time.RFC3339)})
+	put("conso", map[string]any{"name": "conso", "kind": "forum", "url": "https://forum.example.fr/f/2", "last_success": now.Add(-time.Hour).Format(time.RFC3339), "last_error": "HTTP 503 from forum.example.fr", "last_error_at": now.Format(time.RFC3339), "items_seen": 3, "updated_at": now.Format(time.RFC3339),
+		"counters": map[string]int{"posts_seen": 31, "posts_new": 12, "skipped.quote_only": 2, "skipped.deleted": 5, "dates_missing": 4}})
 	put("old", map[string]any{"name": "old", "kind": "web", "url": "https://old.example.fr/", "items_seen": 1, "updated_at": now.Format(time.RFC3339)})
 	_, body = h.get(c, "/api/sources", bearer()...)
 	list = nil
@@ -226,6 +227,18 @@ func TestSourcesHealth(t *testing.T) {
 	_, page := h.get(c, "/sources")
 	if !strings.Contains(page, "HTTP 503 from forum.example.fr") || !strings.Contains(page, "En erreur") || !strings.Contains(page, `data-source="Le Fil Info"`) {
 		t.Fatalf("sources page:\n%s", page)
+	}
+	// The forum source's post counters: read, new, skipped by reason
+	// (most first), dates missing; a source without counters shows none.
+	for _, want := range []string{"<dt>lus</dt><dd>31</dd>", "<dt>nouveaux</dt><dd>12</dd>",
+		`<dd>7 (<span data-skip="deleted">supprimés 5</span>, <span data-skip="quote_only">citations seules 2</span>)</dd>`,
+		`<dt>sans date lisible</dt><dd class="errtext">4</dd>`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("sources page lacks %s:\n%s", want, page)
+		}
+	}
+	if strings.Count(page, `<dl class="counters">`) != 1 {
+		t.Fatalf("counters shown for sources that have none:\n%s", page)
 	}
 }
 

@@ -1,5 +1,5 @@
 // Package forumsvc runs the forum scraper: incremental passes of pkg/forum
-// over each `kind: forum` source, thread high-water marks in NATS KV, one raw
+// over each `kind: forum` source, each thread's set of seen posts in NATS KV, one raw
 // mention per (post, matching brand) with source_kind forum. Edited posts are
 // re-published under the same mention id with their new content hash.
 package forumsvc
@@ -100,8 +100,14 @@ func Pass(ctx context.Context, c *collect.Collector, src config.Source) (forum.S
 		if p.Deleted {
 			return nil // the mention stays: moderation history matters; nothing new to publish
 		}
+		// The URL opens the post ("Voir l'original"); the id stays keyed by
+		// thread and anchor (mention.SetID).
+		u := p.URL
+		if u == "" {
+			u = p.ThreadURL
+		}
 		n, err := c.Emit(ctx, src, collect.Item{
-			URL: p.ThreadURL, Anchor: p.Anchor, Title: p.ThreadTitle, Text: p.Text, MatchTitle: p.ThreadTitle,
+			URL: u, Anchor: p.Anchor, Title: p.ThreadTitle, Text: p.Text, MatchTitle: p.ThreadTitle, DateMissing: p.DateMissing,
 			Author:    mention.Author{Name: p.Author.Name, URL: p.Author.URL, PostCount: p.Author.PostCount, Reputation: p.Author.Reputation, JoinedAt: p.Author.JoinedAt},
 			Published: p.Published, ThreadURL: p.ThreadURL, ThreadTitle: p.ThreadTitle, Position: p.Position,
 			QuotedRef: p.QuotedRef, Likes: p.Likes, ContentHash: p.ContentHash, LangHint: src.Lang,
@@ -109,8 +115,24 @@ func Pass(ctx context.Context, c *collect.Collector, src config.Source) (forum.S
 		published += n
 		return err
 	})
+	c.AddCounts(ctx, src, Counters(stats))
 	c.Report(ctx, src, stats.Posts, published, stats.Pages, err)
 	c.Log.Info("forum pass", "source", src.Name, "pages", stats.Pages, "threads", stats.Threads, "posts", stats.Posts,
-		"new", stats.New, "edited", stats.Edited, "published", published, "skipped", stats.Skipped, "errors", stats.Errors)
+		"new", stats.New, "edited", stats.Edited, "published", published, "skipped", stats.Skipped, "errors", stats.Errors,
+		"dates_missing", stats.DatesMissing, "count_mismatches", stats.CountMismatches)
 	return stats, err
+}
+
+// Counters are a pass's stats as the source's health counters (the
+// console's sources page): posts seen, new, edited, skipped by reason,
+// dates missing, pages whose post count did not match their markup.
+func Counters(st forum.Stats) map[string]int {
+	m := map[string]int{
+		"posts_seen": st.Posts, "posts_new": st.New, "posts_edited": st.Edited,
+		"dates_missing": st.DatesMissing, "count_mismatches": st.CountMismatches,
+	}
+	for reason, n := range st.Skipped {
+		m["skipped."+reason] += n
+	}
+	return m
 }

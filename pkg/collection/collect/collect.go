@@ -58,6 +58,8 @@ type Item struct {
 	// MatchTitle is matched with the text (thread or article title for a
 	// comment: a reply in a thread about a brand is about the brand).
 	MatchTitle string
+	// DateMissing: the page showed no readable date (Published is zero).
+	DateMissing bool
 }
 
 // Collector is one collector service's shared machinery.
@@ -91,6 +93,9 @@ type Health struct {
 	Published    int       `json:"published"`
 	PagesFetched int       `json:"pages_fetched"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// Counters are a collector's own running totals (AddCounts), e.g. the
+	// forum scraper's posts seen, new, skipped by reason, dates missing.
+	Counters map[string]int `json:"counters,omitempty"`
 }
 
 // New builds the collector machinery of one kind (web, rss, forum).
@@ -212,6 +217,7 @@ func (c *Collector) Emit(ctx context.Context, src config.Source, it Item) (int, 
 			Author: it.Author, PublishedAt: it.Published.UTC(), CollectedAt: now, LangHint: firstNonEmpty(it.LangHint, src.Lang),
 			ThreadURL: it.ThreadURL, ThreadTitle: it.ThreadTitle, Position: it.Position, QuotedRef: it.QuotedRef,
 			Likes: it.Likes, Replies: it.Replies, OutLinks: it.OutLinks, ContentHash: it.ContentHash,
+			DateMissing: it.DateMissing,
 		}
 		if m.Author.URL != "" && !httpURL(m.Author.URL) {
 			m.Author.URL = ""

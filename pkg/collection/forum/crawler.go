@@ -41,12 +41,24 @@ type ThreadState struct {
 	LastID int64 `json:"last_id,omitempty"`
 	// LastPage is where the next pass resumes.
 	LastPage string `json:"last_page"`
-	// Hashes maps anchor -> content hash of the most recent posts, bounded
-	// by Crawler.MaxHashes (oldest dropped first, in Order).
-	Hashes    map[string]string `json:"hashes"`
-	Order     []string          `json:"order"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	// Hashes maps anchor -> content hash of every post seen (emitted or
+	// skipped), bounded by Crawler.MaxHashes (oldest dropped first, in
+	// Order). It decides what is new: a set, not a high-water mark, because
+	// threaded comments show replies with lower ids after newer comments.
+	Hashes map[string]string `json:"hashes"`
+	Order  []string          `json:"order"`
+	// EvictedID and EvictedPosition are the highest post id and position
+	// dropped from Hashes: an unknown post at or below them is old, not new.
+	EvictedID       int64     `json:"evicted_id,omitempty"`
+	EvictedPosition int       `json:"evicted_position,omitempty"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	// Version is the state format: 0 is the high-water-mark state (LastID
+	// decided what is new), 2 the seen set; see migrateState.
+	Version int `json:"v,omitempty"`
 }
+
+// stateVersion is the current ThreadState format.
+const stateVersion = 2
 
 // Source is one forum to watch: a thread, board or forum root URL, with an
 // optional profile name or generic profile.
@@ -79,6 +91,7 @@ const (
 	SkipLoginWall     = "login_wall"
 	SkipUnchanged     = "unchanged_thread"
 	SkipPaginationErr = "pagination_loop"
+	SkipLeftThread    = "left_thread"
 )
 
 // Stats counts what one Pass did.
@@ -94,6 +107,12 @@ type Stats struct {
 	// Seen is posts already emitted and unchanged.
 	Seen    int            `json:"seen"`
 	Skipped map[string]int `json:"skipped"`
+	// DatesMissing counts emitted posts whose date the page did not show
+	// in a readable form (Post.DateMissing).
+	DatesMissing int `json:"dates_missing"`
+	// CountMismatches counts pages whose parsed posts differ in number
+	// from the post containers of their markup (Page.Containers).
+	CountMismatches int `json:"count_mismatches"`
 	// Errors counts threads stopped by a fetch or parse error.
 	Errors int `json:"errors"`
 	// Bounded is true when a per-pass bound stopped work that a later pass continues.
@@ -173,6 +192,7 @@ type pass struct {
 	emit      func(Post) error
 	stats     Stats
 	postsLeft int
+	undated   string // one post URL without a date, for the warning
 }
 
 // Pass crawls src once: a thread URL is read from where the last pass
@@ -208,6 +228,10 @@ func (c *Crawler) Pass(ctx context.Context, src Source, emit func(Post) error) (
 	if errors.Is(err, errStop) {
 		p.stats.Bounded = true
 		err = nil
+	}
+	if p.stats.DatesMissing > 0 {
+		c.log.Warn("forum posts without a readable date: stored flagged date_missing, without a date", "source", src.Name,
+			"posts", p.stats.DatesMissing, "example", p.undated)
 	}
 	return p.stats, err
 }
@@ -354,11 +378,9 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 		return fmt.Errorf("forum state get %s: %w", threadURL, err)
 	}
 	if !found {
-		st = ThreadState{ThreadURL: threadURL}
+		st = ThreadState{ThreadURL: threadURL, Version: stateVersion}
 	}
-	if st.Hashes == nil {
-		st.Hashes = map[string]string{}
-	}
+	p.c.migrateState(&st)
 	var queue []string
 	pages := 0
 	if first == nil {
@@ -380,7 +402,19 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 		}
 		return nil
 	}
+	pageThread := "" // the canonical thread of the first page read
 	handle := func(page *Page, pageURL string) (bool, error) {
+		if pageThread == "" {
+			pageThread = page.ThreadURL
+		} else if page.ThreadURL != "" && page.ThreadURL != pageThread && page.Engine != Generic {
+			// A "next" link that led to another thread or article: crawls
+			// never leave the thread. (A generic profile's thread URL is
+			// only as canonical as its pages' URLs: not judged.)
+			p.c.log.Warn("forum next page belongs to another thread; stopping thread", "source", p.src.Name,
+				"thread", pageThread, "url", pageURL, "other", page.ThreadURL)
+			p.stats.skip(SkipLeftThread)
+			return false, nil
+		}
 		if page.ThreadTitle != "" {
 			st.Title = page.ThreadTitle
 		}
@@ -395,7 +429,15 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 			p.stats.skip(SkipPaginationErr)
 			return false, nil
 		}
+		if page.Containers > 0 && page.Containers != len(page.Posts) {
+			// A theme variant the parser half-reads: say it, the posts it
+			// did read still go out.
+			p.stats.CountMismatches++
+			p.c.log.Warn("forum page: posts read differ from post containers", "source", p.src.Name, "url", pageURL,
+				"engine", page.Engine, "read", len(page.Posts), "containers", page.Containers)
+		}
 		for _, q := range page.Posts {
+			q.URL = postURL(page.Engine, pageURL, q)
 			if err := p.post(&st, q, threadURL, anchorsThisPass); err != nil {
 				// Keep what was emitted so far.
 				if pe := save(); pe != nil {
@@ -403,6 +445,9 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 				}
 				return false, err
 			}
+		}
+		if page.AliasURL != "" {
+			fetched[pageKey(page.AliasURL)] = true
 		}
 		st.LastPage = pageURL
 		if page.ResumeURL != "" {
@@ -419,7 +464,7 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 			return err
 		}
 		if ok {
-			queue = appendNext(queue, first)
+			queue = appendNext(queue, first, fetched)
 		}
 		// Resume further on when an earlier pass got there.
 		if found && resume != "" && !fetched[pageKey(resume)] && len(queue) > 0 {
@@ -467,7 +512,7 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 			if page.LoginWall != "" {
 				p.wallKey(key, threadURL, page.LoginWall)
 			} else if page.NextURL != "" && len(page.Threads) == 0 {
-				queue = appendNext(queue, page)
+				queue = appendNext(queue, page, fetched)
 				continue
 			}
 			break
@@ -481,9 +526,7 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 				return fmt.Errorf("forum state get %s: %w", threadURL, err)
 			} else if ok {
 				st, found = prev, true
-				if st.Hashes == nil {
-					st.Hashes = map[string]string{}
-				}
+				p.c.migrateState(&st)
 				if st.LastPage != "" && !fetched[pageKey(st.LastPage)] {
 					queue = []string{st.LastPage}
 					continue
@@ -497,16 +540,33 @@ func (p *pass) thread(ctx context.Context, threadURL string, first *Page, firstU
 		if !ok {
 			break
 		}
-		queue = appendNext(queue, page)
+		queue = appendNext(queue, page, fetched)
 	}
 	return save()
 }
 
-func appendNext(queue []string, page *Page) []string {
-	if page.NextURL != "" {
+// appendNext queues the page's next page and further pages. A next page
+// already fetched stays queued so the loop is seen; pages already queued,
+// and further pages already fetched (WordPress lists every comment page on
+// each), are not queued twice.
+func appendNext(queue []string, page *Page, fetched map[string]bool) []string {
+	queued := func(u string) bool {
+		for _, q := range queue {
+			if pageKey(q) == pageKey(u) {
+				return true
+			}
+		}
+		return false
+	}
+	if page.NextURL != "" && !queued(page.NextURL) {
 		queue = append(queue, page.NextURL)
 	}
-	return append(queue, page.MoreURLs...)
+	for _, u := range page.MoreURLs {
+		if !fetched[pageKey(u)] && !queued(u) {
+			queue = append(queue, u)
+		}
+	}
+	return queue
 }
 
 // post applies the emission rule to one post and records it in st.
@@ -523,25 +583,24 @@ func (p *pass) post(st *ThreadState, q Post, threadURL string, thisPass map[stri
 	}
 	known, wasKnown := st.Hashes[anchor]
 	seq := anchorSeq(anchor)
-	isNew := !wasKnown
-	if isNew {
-		if seq > 0 && st.LastID > 0 {
-			isNew = seq > st.LastID
-		} else {
-			isNew = q.Position > st.LastPosition
-		}
+	// New is "not in the seen set": ids are not in page order (threaded
+	// comments), so no maximum can decide it. Only posts older than what
+	// the bounded set forgot are taken as old.
+	isNew := !wasKnown && !st.forgotten(anchor, seq, q.Position)
+	if wasKnown && known == skippedHash && q.Text != "" && !q.Deleted {
+		isNew = true // an empty or quote-only post that got text
 	}
 	advance := func() {
 		st.LastPosition = max(st.LastPosition, q.Position)
 		st.LastID = max(st.LastID, seq)
 	}
-	const deletedHash = "deleted"
 	var kind *int
 	switch {
 	case q.Deleted:
-		if !wasKnown || known == deletedHash {
+		if !wasKnown || known == deletedHash || known == skippedHash {
 			p.stats.skip(SkipDeleted)
 			advance()
+			p.c.remember(st, anchor, deletedHash)
 			return nil
 		}
 		q.Text, q.ContentHash = "", deletedHash
@@ -553,6 +612,9 @@ func (p *pass) post(st *ThreadState, q Post, threadURL string, thisPass map[stri
 			p.stats.skip(SkipEmpty)
 		}
 		advance()
+		if !wasKnown {
+			p.c.remember(st, anchor, skippedHash)
+		}
 		return nil
 	case isNew:
 		kind = &p.stats.New
@@ -572,6 +634,12 @@ func (p *pass) post(st *ThreadState, q Post, threadURL string, thisPass map[stri
 	p.postsLeft--
 	*kind++
 	p.stats.Emitted++
+	if q.DateMissing && !q.Deleted {
+		p.stats.DatesMissing++
+		if p.undated == "" {
+			p.undated = q.URL
+		}
+	}
 	advance()
 	p.c.remember(st, anchor, q.ContentHash)
 	return nil
@@ -588,7 +656,13 @@ func (c *Crawler) remember(st *ThreadState, anchor, hash string) {
 		limit = DefaultMaxHashes
 	}
 	for len(st.Order) > limit {
-		delete(st.Hashes, st.Order[0])
+		old := st.Order[0]
+		if seq := anchorSeq(old); seq > 0 {
+			st.EvictedID = max(st.EvictedID, seq)
+		} else if pos := anchorPosition(old); pos > 0 {
+			st.EvictedPosition = max(st.EvictedPosition, pos)
+		}
+		delete(st.Hashes, old)
 		st.Order = st.Order[1:]
 	}
 }

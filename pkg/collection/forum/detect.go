@@ -41,6 +41,10 @@ var detectMarkers = []marker{
 	{XenForo, `message--post`, 2},
 	{XenForo, `structItem--thread`, 2},
 	{XenForo, `XenForo`, 1},
+	{XenForo, `id="XenForo"`, 5}, // XenForo 1's <html id="XenForo">
+	{XenForo, `id="messageList"`, 2},
+	{VBulletin, `class="bigusername"`, 3}, // vBulletin 3
+	{Discourse, `crawler-post`, 2},
 	{Discourse, `name="discourse_`, 5},
 	{Discourse, `data-discourse-setup`, 5},
 	{Discourse, `discourse-cdn`, 2},

@@ -122,6 +122,9 @@ func (discourseProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 		if d.Find("meta[name^='discourse'], meta[name=generator][content^='Discourse']").Length() == 0 {
 			return nil, fmt.Errorf("%w: discourse: neither JSON nor a Discourse page", ErrBadPage)
 		}
+		if d.Find("div.crawler-post[id^='post_'], article[id^='post_'][data-post-id]").Length() > 0 {
+			return dcHTMLTopic(d, doc, pageURL, root, opt), nil
+		}
 		p.NextURL = discourseProfile{}.FetchURL(pageURL)
 		p.finish()
 		return p, nil

@@ -139,7 +139,7 @@ func (g *genericProfile) Parse(doc, pageURL string, opt Options) (*Page, error) 
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
 	root := d.Selection
-	p := &Page{Engine: Generic}
+	p := &Page{Engine: Generic, Zone: dc.zone}
 	if g.title.ok() {
 		p.ThreadTitle = g.title.value(root)
 	} else {
@@ -214,7 +214,10 @@ func linkOf(s sel, m *goquery.Selection) string {
 func (g *genericProfile) parsePost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 	var q Post
 	q.Position = pos
-	if g.anchor.ok() {
+	if g.anchor.ok() && s.IsMatcher(g.anchor.m) && g.anchor.attr != "" {
+		// "post@data-id": the attribute of the post element itself.
+		q.Anchor = strings.TrimSpace(s.AttrOr(g.anchor.attr, ""))
+	} else if g.anchor.ok() {
 		q.Anchor = strings.TrimPrefix(g.anchor.value(s), "#")
 	} else {
 		q.Anchor = s.AttrOr("id", "")

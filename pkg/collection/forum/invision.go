@@ -26,7 +26,7 @@ func (invisionProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	p := &Page{Engine: Invision}
+	p := &Page{Engine: Invision, Zone: dc.zone, Containers: countContainers(Invision, doc)}
 	p.ThreadTitle = squashText(d.Find("h1.ipsType_pageTitle"))
 	p.ThreadURL = ipsCanonical(pageURL)
 	pag := d.Find("ul.ipsPagination").First()
@@ -34,7 +34,7 @@ func (invisionProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 		p.NextURL = resolve(base, next.Find("a").AttrOr("href", ""))
 	}
 	if p.NextURL == "" {
-		p.NextURL = resolve(base, d.Find("link[rel=next]").AttrOr("href", ""))
+		p.NextURL = resolve(base, d.Find("link[rel=next], ul.ipsPagination a[rel=next], .pagination li.next a[rel=next]").First().AttrOr("href", ""))
 	}
 	cur, per := 1, ipsPerPage
 	if m := ipsPageRe.FindStringSubmatch(pathOf(pageURL)); m != nil {
@@ -127,6 +127,9 @@ func ipsPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 		tm = s.Find("time[datetime]").First()
 	}
 	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.AttrOr("title", ""), tm.Text())
+	if q.Published.IsZero() {
+		q.Published = dateFallback(s, dc)
+	}
 	if a := meta.Find("a[href*='comment=']").First(); a.Length() > 0 {
 		q.Permalink = resolve(base, a.AttrOr("href", ""))
 	}

@@ -21,7 +21,7 @@ func (phpbbProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	p := &Page{Engine: PhpBB}
+	p := &Page{Engine: PhpBB, Zone: dc.zone, Containers: countContainers(PhpBB, doc)}
 	titleSel := d.Find("h2.topic-title").First()
 	if titleSel.Length() == 0 {
 		// phpBB 3.0 prosilver: the first h2 of the page body.
@@ -29,7 +29,7 @@ func (phpbbProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	p.ThreadTitle = squashText(titleSel)
 	p.ThreadURL = phpbbThreadURL(titleSel, base, pageURL)
-	p.NextURL = phpbbNext(d, base)
+	p.NextURL = phpbbNext(d, base, p.ThreadURL)
 
 	start := phpbbStart(d, pageURL)
 	d.Find("div.post").Each(func(i int, s *goquery.Selection) {
@@ -106,6 +106,9 @@ func phpbbPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 		authorText = authorText[i+len("»"):]
 	}
 	q.Published = dc.first(author.Find("time").AttrOr("datetime", ""), authorText)
+	if q.Published.IsZero() {
+		q.Published = dateFallback(s, dc)
+	}
 	if pl := author.Find("a[href*='#p']").First(); pl.Length() > 0 {
 		q.Permalink = dropQuery(resolve(base, pl.AttrOr("href", "")), "sid")
 		if q.Permalink != "" {
@@ -154,9 +157,29 @@ func quoteAuthorFromCite(s string) string {
 	return s
 }
 
-func phpbbNext(d *goquery.Document, base *url.URL) string {
-	a := d.Find(".pagination li.next a, .pagination a[rel='next'], a[rel='next']").First()
-	if href := resolve(base, a.AttrOr("href", "")); href != "" {
+// phpbbNext is the thread's next page: 3.1+ li.next / rel=next; 3.0
+// prosilver's "Next" a.right-box (no class or rel of its own); else the
+// link after the current page's number in the pagination (3.0 prosilver and
+// subsilver2: <strong>1</strong>, <a>2</a>). A link to another topic is no
+// next page.
+func phpbbNext(d *goquery.Document, base *url.URL, threadURL string) string {
+	cands := []*goquery.Selection{
+		d.Find(".pagination li.next a, .pagination a[rel='next'], a[rel='next']").First(),
+		d.Find("a.right-box").First(),
+	}
+	// <span><strong>1</strong><span class="page-sep">, </span><a>2</a>; the
+	// strong of "Page <strong>1</strong> of 2" sits in the jump link instead.
+	if cur := d.Find(".pagination span > strong, td.gensmall b > strong").First(); cur.Length() > 0 {
+		cands = append(cands, cur.NextAllFiltered("a").First())
+	}
+	for _, a := range cands {
+		href := resolve(base, a.AttrOr("href", ""))
+		if href == "" || !strings.Contains(href, "viewtopic") && !strings.Contains(href, "start=") {
+			continue
+		}
+		if threadURL != "" && phpbbCanonical(href) != threadURL && urlParam(href, "t") != "" {
+			continue
+		}
 		return dropQuery(href, "sid")
 	}
 	return ""

@@ -35,6 +35,12 @@ type Post struct {
 	// ContentHash is a hash of the normalised text, to detect edits.
 	ContentHash string `json:"content_hash"`
 	Deleted     bool   `json:"deleted,omitempty"`
+	// URL opens the post itself: the page it was read on with its anchor
+	// (Discourse: the post's own URL). Set by the Crawler.
+	URL string `json:"url,omitempty"`
+	// DateMissing is set when the page shows no date the parser could read
+	// for this post: Published is then zero, never a made-up time.
+	DateMissing bool `json:"date_missing,omitempty"`
 }
 
 // Author is who wrote a post, with the stats the page shows.
@@ -73,12 +79,24 @@ type Page struct {
 	MoreURLs []string `json:"more_urls,omitempty"`
 	// ResumeURL is where a later pass should start to see what follows this
 	// page; "" means the page's own URL.
-	ResumeURL string       `json:"resume_url,omitempty"`
-	Threads   []ThreadLink `json:"threads,omitempty"`
-	Boards    []string     `json:"boards,omitempty"`
+	ResumeURL string `json:"resume_url,omitempty"`
+	// AliasURL is the page's own URL in the engine's paging scheme when it
+	// was fetched under another (WordPress's article URL showing its newest
+	// comment page): the crawler does not fetch it again.
+	AliasURL string       `json:"alias_url,omitempty"`
+	Threads  []ThreadLink `json:"threads,omitempty"`
+	Boards   []string     `json:"boards,omitempty"`
 	// LoginWall is non-empty when the page asks to log in instead of
 	// showing the thread; it says what gave it away.
 	LoginWall string `json:"login_wall,omitempty"`
+	// Zone is the time zone that read the dates printed without one, and
+	// where it came from: "Europe/Paris (page)", "UTC+1 (page)",
+	// "Europe/Berlin (source)", "Europe/Paris (language)", "UTC (default)".
+	Zone string `json:"zone,omitempty"`
+	// Containers is how many post containers the page's markup holds,
+	// counted apart from the parser (0: not counted); the crawler warns
+	// when it differs from len(Posts).
+	Containers int `json:"containers,omitempty"`
 }
 
 // Errors the package returns, wrapped with context.
@@ -145,6 +163,8 @@ func (p *Page) finish() {
 		}
 		if !q.Published.IsZero() {
 			q.Published = q.Published.UTC()
+		} else if !q.Deleted {
+			q.DateMissing = true
 		}
 		q.ContentHash = ContentHash(q.Text)
 	}

@@ -70,20 +70,40 @@ func load(doc string) (*goquery.Document, error) {
 }
 
 // dateCtx is the resolved date-parsing context of one page.
-type dateCtx struct{ opt dates.Options }
+type dateCtx struct {
+	opt dates.Options
+	// zone says which zone reads dates printed without one, and why:
+	// "Europe/Paris (page)", "UTC+1 (page)", "Europe/Paris (source)",
+	// "Europe/Paris (language)", "UTC (default)".
+	zone string
+}
 
+// newDateCtx picks the zone of the page's zone-less dates: what the page
+// states (its footer), else the source's configured zone, else the
+// language's usual zone, else UTC.
 func newDateCtx(opt Options, doc *goquery.Document) dateCtx {
 	o := dates.Options{Now: opt.Now, Loc: opt.Loc, Lang: opt.Lang}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	if o.Loc == nil {
-		o.Loc = time.UTC
-	}
 	if o.Lang == "" && doc != nil {
 		o.Lang = htmlLang(doc)
 	}
-	return dateCtx{opt: o}
+	from := "source"
+	if l, _ := boardZone(doc); l != nil {
+		o.Loc, from = l, "page"
+	}
+	if o.Loc == nil {
+		lang := strings.ToLower(o.Lang)
+		if i := strings.IndexAny(lang, "-_"); i > 0 {
+			lang = lang[:i]
+		}
+		o.Loc, from = langZone(lang), "language"
+	}
+	if o.Loc == nil {
+		o.Loc, from = time.UTC, "default"
+	}
+	return dateCtx{opt: o, zone: o.Loc.String() + " (" + from + ")"}
 }
 
 // parse reads a date; zero when it cannot, so one odd date never loses a post.
@@ -94,6 +114,11 @@ func (c dateCtx) parse(s string) time.Time {
 	}
 	t, err := dates.Parse(s, c.opt)
 	if err != nil {
+		if de := germanDate(s); de != "" && de != s {
+			if t, err := dates.Parse(de, c.opt); err == nil {
+				return t
+			}
+		}
 		return time.Time{}
 	}
 	return t

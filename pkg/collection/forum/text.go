@@ -140,9 +140,37 @@ func dropQuery(raw string, keys ...string) string {
 	for _, k := range keys {
 		q.Del(k)
 	}
-	u.RawQuery = q.Encode()
+	u.RawQuery = keepBareKeys(u.RawQuery, q.Encode())
 	u.Fragment = ""
 	return u.String()
+}
+
+// keepBareKeys writes the keys that raw had without "=" (vBulletin 4's
+// friendly "member.php?3310-kaleo_kev") as they were, not as "key=".
+func keepBareKeys(raw, encoded string) string {
+	if !strings.Contains(encoded, "=&") && !strings.HasSuffix(encoded, "=") {
+		return encoded
+	}
+	bare := map[string]bool{}
+	for _, part := range strings.Split(raw, "&") {
+		if part != "" && !strings.Contains(part, "=") {
+			if k, err := url.QueryUnescape(part); err == nil {
+				bare[k] = true
+			}
+		}
+	}
+	if len(bare) == 0 {
+		return encoded
+	}
+	parts := strings.Split(encoded, "&")
+	for i, part := range parts {
+		if k, ok := strings.CutSuffix(part, "="); ok {
+			if uk, err := url.QueryUnescape(k); err == nil && bare[uk] {
+				parts[i] = k
+			}
+		}
+	}
+	return strings.Join(parts, "&")
 }
 
 var digitsRe = regexp.MustCompile(`[0-9][0-9 .,\x{a0}\x{202f}']*\s*[kKmM]?`)

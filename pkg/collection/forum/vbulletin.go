@@ -24,14 +24,23 @@ func (vbulletinProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	p := &Page{Engine: VBulletin}
+	lang := strings.ToLower(opt.Lang)
+	if lang == "" {
+		lang = strings.ToLower(d.Find("html").AttrOr("lang", ""))
+	}
+	if lang == "en" || lang == "en-us" {
+		// vBulletin's stock English dates are month first: 01-06-2024 is
+		// 6 January. A day-first board says so with lang: en-GB.
+		dc.opt.Lang = "en-US"
+	}
+	p := &Page{Engine: VBulletin, Zone: dc.zone, Containers: countContainers(VBulletin, doc)}
 	p.ThreadTitle = squashText(d.Find("span.threadtitle, h1.main-title, #pagetitle h1"))
 	if canon := resolve(base, d.Find("link[rel=canonical]").AttrOr("href", "")); canon != "" {
 		p.ThreadURL = vbCanonical(canon)
 	} else {
 		p.ThreadURL = vbCanonical(pageURL)
 	}
-	p.NextURL = resolve(base, d.Find("a[rel=next], link[rel=next], a.js-pagenav-next-button").First().AttrOr("href", ""))
+	p.NextURL = vbNext(d, base)
 	offset := 0
 	if n := parseCount(urlParam(pageURL, "page")); n > 1 {
 		offset = (n - 1) * vbPerPage
@@ -42,6 +51,14 @@ func (vbulletinProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 		}
 		p.Posts = append(p.Posts, vbPost(s, base, dc, offset+i+1))
 	})
+	if len(p.Posts) == 0 {
+		// vBulletin 3: one table#postN per post (in div#editN).
+		d.Find("table[id^='post']").Each(func(i int, s *goquery.Selection) {
+			if vb3PostIDRe.MatchString(s.AttrOr("id", "")) {
+				p.Posts = append(p.Posts, vb3Post(s, base, dc, offset+len(p.Posts)+1))
+			}
+		})
+	}
 	if len(p.Posts) > 0 {
 		p.finish()
 		return p, nil
@@ -101,7 +118,15 @@ func vbPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 		applyStat(&q.Author, li.Find("label").Text(), li.Find("span").Text())
 	})
 	tm := s.Find(".b-post__timestamp time, time[datetime]").First()
-	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.Text(), s.Find(".posthead .postdate .date, .postdate").First().Text())
+	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.Text(), s.Find(".posthead .postdate .date, .postdate").First().Text(),
+		s.Find(".b-post__timestamp, .posthead .date, span.date, abbr.published").First().AttrOr("title", ""),
+		s.Find(".b-post__timestamp, .posthead .date, span.date").First().Text())
+	if q.Published.IsZero() {
+		q.Published = vbStatsDate(s, dc)
+	}
+	if q.Published.IsZero() {
+		q.Published = dateFallback(s, dc)
+	}
 	counter := s.Find("a.postcounter, a.b-post__count").First()
 	if n := parseCount(counter.Text()); n > 0 {
 		q.Position = n

@@ -27,12 +27,12 @@ func (xenforoProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	base := docBase(d, pageURL)
 	dc := newDateCtx(opt, d)
-	p := &Page{Engine: XenForo}
+	p := &Page{Engine: XenForo, Zone: dc.zone, Containers: countContainers(XenForo, doc)}
 	title := d.Find("h1.p-title-value").First().Clone()
 	title.Find(".label, .labelLink, .label-append").Remove()
 	p.ThreadTitle = clean(title.Text())
 	p.ThreadURL = xfCanonical(pageURL)
-	p.NextURL = resolve(base, d.Find("a.pageNav-jump--next").First().AttrOr("href", ""))
+	p.NextURL = resolve(base, d.Find("a.pageNav-jump--next, .pageNav a[rel=next]").First().AttrOr("href", ""))
 	pageNum := 1
 	if m := xfPageRe.FindStringSubmatch(pathOf(pageURL)); m != nil {
 		pageNum = parseCount(m[1])
@@ -46,10 +46,14 @@ func (xenforoProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 		}
 		p.Posts = append(p.Posts, xfPost(s, base, dc, (pageNum-1)*xfPerPage+i+1))
 	})
+	if len(p.Posts) == 0 && d.Find("#messageList li.message, li.message[data-author]").Length() > 0 {
+		xf1Thread(d, p, base, dc, pageURL)
+	}
 	if len(p.Posts) > 0 {
 		p.finish()
 		return p, nil
 	}
+	xf1Lists(d, p, base, dc)
 	d.Find(".structItem--thread").Each(func(_ int, s *goquery.Selection) {
 		a := s.Find(".structItem-title a[data-tp-primary], .structItem-title a[href*='/threads/']").Last()
 		href := resolve(base, a.AttrOr("href", ""))
@@ -106,6 +110,9 @@ func xfPost(s *goquery.Selection, base *url.URL, dc dateCtx, pos int) Post {
 		tm = s.Find("time.u-dt").First()
 	}
 	q.Published = dc.first(tm.AttrOr("datetime", ""), tm.AttrOr("data-time", ""), tm.AttrOr("data-timestamp", ""), tm.AttrOr("title", ""), tm.Text())
+	if q.Published.IsZero() {
+		q.Published = dateFallback(s, dc)
+	}
 	if pl := attr.Find(".message-attribution-main a[href]").First(); pl.Length() > 0 {
 		q.Permalink = resolve(base, pl.AttrOr("href", ""))
 	}

@@ -74,6 +74,9 @@ type Mention struct {
 	// ContentHash lets collectors detect edits; a changed hash re-publishes
 	// under the same id.
 	ContentHash string `json:"content_hash,omitempty"`
+	// DateMissing says the page showed no readable publication date:
+	// PublishedAt is then zero, not a guessed time.
+	DateMissing bool `json:"date_missing,omitempty"`
 
 	Enrichment *Enrichment `json:"enrichment,omitempty"`
 }
@@ -136,9 +139,15 @@ func ID(canonicalURL, anchor, brand string) string {
 }
 
 // New fills the schema and id of a mention from its URL, anchor and brand.
+// A post's id is keyed by its thread, not by URL: the URL that opens it
+// (its page plus #anchor) moves when pages shift, the post does not.
 func (m *Mention) SetID() {
 	m.Schema = SchemaV1
-	m.ID = ID(m.URL, m.Anchor, m.Brand)
+	base := m.URL
+	if m.Anchor != "" && m.ThreadURL != "" {
+		base = m.ThreadURL
+	}
+	m.ID = ID(base, m.Anchor, m.Brand)
 }
 
 // Truncate bounds the free-text fields on rune boundaries.
