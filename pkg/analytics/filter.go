@@ -71,7 +71,7 @@ var ident = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // received and what was expected; it wraps ErrBadFilter. The console
 // translates it from Field and Want.
 type FieldError struct {
-	Field string // query parameter: sentiment, kind, status, q, limit, offset, period, brand...
+	Field string // query parameter (sentiment, kind, status, q, limit, offset, brand...), or range for from/to
 	Got   string
 	Want  string // English description of what is accepted
 	Max   int    // the bound, for limits and lengths
@@ -124,7 +124,7 @@ func (f Filter) Validate() error {
 		return &FieldError{Field: "offset", Got: fmt.Sprint(f.Offset), Want: fmt.Sprintf("in 0..%d", MaxOffset), Max: MaxOffset}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
-		return &FieldError{Field: "period", Got: f.From.Format(time.RFC3339) + " – " + f.To.Format(time.RFC3339), Want: "a range whose end (to) is after its start (from)"}
+		return &FieldError{Field: "range", Got: f.From.Format(time.RFC3339) + " – " + f.To.Format(time.RFC3339), Want: "a range whose end (to) is after its start (from)"}
 	}
 	return nil
 }
