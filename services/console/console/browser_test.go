@@ -316,7 +316,9 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff"))).ReadAll()
+		cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff")))
+		cr.Comma = ';' // the French export
+		rows, err := cr.ReadAll()
 		if err != nil {
 			t.Fatalf("downloaded CSV: %v\n%s", err, b)
 		}
