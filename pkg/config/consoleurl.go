@@ -14,7 +14,7 @@ func (c Console) PublicURL() string {
 		return strings.TrimRight(c.BaseURL, "/")
 	}
 	host, port, err := net.SplitHostPort(c.Listen)
-	if err != nil || port == "" {
+	if err != nil || port == "" || port == "0" { // :0 is a port chosen at run time: unknown here
 		return ""
 	}
 	switch host {

@@ -17,6 +17,7 @@ func TestConsolePublicURL(t *testing.T) {
 		{config.Console{Listen: "[::1]:8082"}, "http://[::1]:8082"},
 		{config.Console{Listen: "127.0.0.1:18123", BaseURL: "https://veille.example.fr/"}, "https://veille.example.fr"},
 		{config.Console{Listen: "nonsense"}, ""},
+		{config.Console{Listen: "127.0.0.1:0"}, ""},
 	} {
 		if got := c.in.PublicURL(); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.in, got, c.want)
