@@ -92,6 +92,9 @@ func TestBrowserCommunityManager(t *testing.T) {
 			t.Fatalf("mentions not shown: %v", err)
 		}
 		order := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#stream li")).map(li => li.dataset.id)`)
+		if eval[bool](t, ctx, `getComputedStyle(document.getElementById("live-new")).display !== "none"`) {
+			t.Fatal("the new mentions button shows with nothing pending")
+		}
 		if len(order) != 2 || order[0] != newer.ID || order[1] != older.ID {
 			t.Fatalf("order %v, want the newer publication first", order)
 		}
@@ -114,7 +117,7 @@ func TestBrowserCommunityManager(t *testing.T) {
 		shot(t, ctx, "cm-live-paused")
 		do(t, ctx, "show new", chromedp.Click(chromedp.CSS("#live-new")))
 		first := eval[string](t, ctx, `document.querySelector("#stream li").dataset.id`)
-		hidden := eval[bool](t, ctx, `document.getElementById("live-new").hidden`)
+		hidden := eval[bool](t, ctx, `getComputedStyle(document.getElementById("live-new")).display === "none"`)
 		rel := eval[string](t, ctx, `document.querySelector("#stream li time").textContent`)
 		if first != latest.ID || !hidden || !strings.Contains(rel, "UTC+") {
 			t.Fatalf("after the button: first %s (want %s), button hidden %v, time %q", first, latest.ID, hidden, rel)
