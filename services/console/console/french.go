@@ -42,8 +42,12 @@ func fmtDec(f float64, lang string, plus bool) string {
 		f = 0 // no "−0,0"
 	}
 	s := strconv.FormatFloat(math.Abs(f), 'f', 1, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	n, _ := strconv.ParseUint(whole, 10, 64)
 	if lang != "en" {
-		s = strings.Replace(s, ".", ",", 1)
+		s = fmtInt(n, lang) + "," + frac
+	} else {
+		s = fmtInt(n, lang) + "." + frac
 	}
 	switch {
 	case f < 0:

@@ -13,6 +13,8 @@ func TestFrenchNumbers(t *testing.T) {
 		{fmtInt(1234567, "en"), "1,234,567"},
 		{fmtInt(999, "fr"), "999"},
 		{change(5, 1, "fr"), "+400,0\u202f%"},
+		{change(66, 2, "fr"), "+3\u202f200,0\u202f%"},
+		{fmtPct(1234.5, "en", true), "+1,234.5%"},
 		{change(5, 0, "fr"), ""},
 		{points(-40, -12.5, "fr"), "\u221227,5\u202fpts"},
 	}
