@@ -61,6 +61,24 @@ func TestBrowserCommunityManager(t *testing.T) {
 		shot(t, ctx, "cm-drilldown-search")
 	})
 
+	t.Run("a chart bar opens the search of its bucket", func(t *testing.T) {
+		do(t, ctx, "dashboard", chromedp.Navigate(u+"/dashboard?brand=Duval&period=24h"),
+			poll(`!!(window.veilleCharts && window.veilleCharts.volume)`, 10*time.Second))
+		// The first bucket with negative mentions, clicked as Chart.js reports a click.
+		bar := eval[int](t, ctx, `(() => {
+			const c = window.veilleCharts.volume, neg = c.data.datasets[0].data;
+			const i = neg.findIndex(v => v > 0);
+			c.options.onClick(null, [{ index: i, datasetIndex: 0 }]);
+			return neg[i];
+		})()`)
+		waitPage(t, ctx, `location.pathname === "/search" && document.querySelector("#result-count") !== null`)
+		count := eval[string](t, ctx, `document.getElementById("result-count").textContent`)
+		cards := eval[int](t, ctx, `document.querySelectorAll("#results li.sent-neg").length`)
+		if bar < 1 || cards != bar || !strings.HasSuffix(count, "sur "+strconv.Itoa(bar)) {
+			t.Fatalf("bar of %d negative mentions opened %q with %d negative cards", bar, count, cards)
+		}
+	})
+
 	t.Run("times in the viewer's zone, named", func(t *testing.T) {
 		do(t, ctx, "search", chromedp.Navigate(u+"/search?brand=Duval&sentiment=neu"), chromedp.WaitVisible(chromedp.CSS("#results")))
 		waitPage(t, ctx, `document.querySelector("#results time").dataset.local === "1"`)
