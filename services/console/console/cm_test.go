@@ -77,6 +77,12 @@ func TestDashboardFiguresOpenTheirSearch(t *testing.T) {
 			t.Errorf("figure %d opens %s counting %d", f.want, f.url, res.Total)
 		}
 	}
+	// A drilled-down search keeps its exact instants in the form (a date
+	// input would drop them on the next submit).
+	_, sp := h.get(c, figs[1].url)
+	if !regexp.MustCompile(`<input type="text" id="f-from" name="from" value="\d{4}-\d\d-\d\dT`).MatchString(sp) {
+		t.Fatalf("drilled-down search form:\n%s", sp)
+	}
 	// 5 now, 1 in the 24 h before: +400 %.
 	if text := html.UnescapeString(page); !strings.Contains(text, "+400,0\u202f%") || !strings.Contains(text, "période précédente : 1") || !strings.Contains(text, "+60,0\u202fpts") {
 		t.Fatalf("no comparison with the previous period:\n%s", page)
