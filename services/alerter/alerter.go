@@ -89,7 +89,7 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 	if opts.Instance == "" {
 		opts.Instance = instanceName(env.Instance)
 	}
-	cfg, err := DecodeConfig(&env.Config.Alerting, env.Config.Console.BaseURL, opts.Getenv)
+	cfg, err := DecodeConfig(&env.Config.Alerting, env.Config.Console.PublicURL(), opts.Getenv)
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,7 @@ type Server struct {
 	users    map[string][]byte
 	dummy    []byte
 	pages    *pages
+	mod      moderation
 	handler  http.Handler
 
 	queryDur *prometheus.HistogramVec
@@ -282,6 +283,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /incidents/{id}/resolve", s.auth(kindHTML, s.handleIncidentStatus("resolved")))
 	mux.Handle("GET /sources", s.auth(kindHTML, s.handleSources))
 	mux.Handle("GET /search", s.auth(kindHTML, s.handleSearch))
+	s.moderationRoutes(mux)
 
 	mux.Handle("GET /api/stream", s.auth(kindAPI, s.handleStream))
 	mux.Handle("GET /api/search", s.auth(kindAPI, s.handleSearchAPI))

@@ -64,7 +64,10 @@ func TestSearchAndCSVExport(t *testing.T) {
 		!strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("csv: %d %v", resp.StatusCode, resp.Header)
 	}
-	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	// French by default: semicolons (French Excel splits on them).
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff")))
+	cr.Comma = ';'
+	rows, err := cr.ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +86,7 @@ func TestSearchAndCSVExport(t *testing.T) {
 	// The HTML search page shows the highlighted results and the export link.
 	lc, _ := h.login()
 	resp, page := h.get(lc, "/search?q=arnaque")
-	if resp.StatusCode != 200 || !strings.Contains(page, `<mark class="ev-neg">arnaque</mark>`) || !strings.Contains(page, `<mark class="term">Duval</mark>`) ||
+	if resp.StatusCode != 200 || !strings.Contains(page, `<mark class="q">arnaque</mark>`) || !strings.Contains(page, `<mark class="term">Duval</mark>`) ||
 		!strings.Contains(page, `href="/export.csv?q=arnaque"`) || !strings.Contains(page, `Toxique`) {
 		t.Fatalf("search page:\n%s", page)
 	}
@@ -129,7 +132,7 @@ func TestDashboardAPI(t *testing.T) {
 	// The HTML page carries the same numbers and the chart data.
 	c, _ := h.login()
 	resp, page := h.get(c, "/dashboard?brand=Duval&period=24h")
-	if resp.StatusCode != 200 || !strings.Contains(page, `id="kpi-total">5<`) || !strings.Contains(page, `id="kpi-net">-40.0 %<`) ||
+	if resp.StatusCode != 200 || !strings.Contains(page, `id="kpi-total">5<`) || !strings.Contains(page, "id=\"kpi-net\">\u221240,0\u202f%<") ||
 		!strings.Contains(page, `<script type="application/json" id="chart-data">{"langs":`) || !strings.Contains(page, "/static/chart.umd.min.js") {
 		t.Fatalf("dashboard page:\n%s", page)
 	}

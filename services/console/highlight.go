@@ -23,6 +23,13 @@ const (
 // marks the matched terms and the sentiment evidence in it. Matching is
 // case-insensitive on word boundaries; a term ending in * matches a prefix.
 func highlight(text string, terms, evidence []string, label string) []Segment {
+	return highlightQuery(text, terms, evidence, label, "")
+}
+
+// highlightQuery is highlight that also marks (class "q") every occurrence
+// of a searched text, anywhere in a word as the search matches it, and
+// centres the snippet on the first one.
+func highlightQuery(text string, terms, evidence []string, label, query string) []Segment {
 	runes := []rune(text)
 	lower := make([]rune, len(runes))
 	for i, r := range runes {
@@ -35,9 +42,22 @@ func highlight(text string, terms, evidence []string, label string) []Segment {
 	}
 	mark(lower, class, evidence, evClass)
 	mark(lower, class, terms, "term") // terms win over evidence
+	markQuery(lower, class, query)    // and what the user searched wins over both
+	return cut(runes, class, "q")
+}
+
+// cut makes the snippet's segments: at most snippetRunes, starting a little
+// before the first rune of class prefer (else of any class).
+func cut(runes []rune, class []string, prefer string) []Segment {
 	first := -1
 	for i, c := range class {
-		if c != "" {
+		if c == prefer {
+			first = i
+			break
+		}
+	}
+	for i, c := range class {
+		if first < 0 && c != "" {
 			first = i
 			break
 		}
@@ -122,4 +142,35 @@ func hasAt(hay, needle []rune, i int) bool {
 		}
 	}
 	return true
+}
+
+// markQuery marks every case-insensitive occurrence of q (as ClickHouse's
+// positionCaseInsensitiveUTF8 finds it: not only whole words).
+func markQuery(lower []rune, class []string, q string) {
+	needle := []rune(strings.ToLower(strings.TrimSpace(q)))
+	if len(needle) == 0 {
+		return
+	}
+	for i := 0; i+len(needle) <= len(lower); i++ {
+		if hasAt(lower, needle, i) {
+			for k := i; k < i+len(needle); k++ {
+				class[k] = "q"
+			}
+			i += len(needle) - 1
+		}
+	}
+}
+
+// highlightToxic marks the words that made a mention toxic (class "tox")
+// and the brand terms, and centres the snippet on the first of them.
+func highlightToxic(text string, terms, words []string) []Segment {
+	runes := []rune(text)
+	lower := make([]rune, len(runes))
+	for i, r := range runes {
+		lower[i] = unicode.ToLower(r)
+	}
+	class := make([]string, len(runes))
+	mark(lower, class, terms, "term")
+	mark(lower, class, words, "tox")
+	return cut(runes, class, "tox")
 }

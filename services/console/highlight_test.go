@@ -46,3 +46,20 @@ func TestHighlight(t *testing.T) {
 		t.Fatalf("snippet %q", out)
 	}
 }
+
+func TestHighlightQuery(t *testing.T) {
+	long := strings.Repeat("bla ", 200) + "Le pot ÉCOLOGIQUE de Duval." + strings.Repeat(" bla", 200)
+	segs := highlightQuery(long, []string{"Duval"}, nil, "pos", "écolo")
+	var got []string
+	for _, s := range segs {
+		if s.C != "" {
+			got = append(got, s.C+":"+s.T)
+		}
+	}
+	if strings.Join(got, ",") != "q:ÉCOLO,term:Duval" {
+		t.Fatalf("marks %v in %+v", got, segs)
+	}
+	if !strings.HasPrefix(segs[0].T, "… ") || len([]rune(segs[0].T)) > snippetLead+5 {
+		t.Fatalf("snippet not centred on the searched text: starts %q", segs[0].T)
+	}
+}

@@ -120,7 +120,7 @@ var catalogue = map[string]map[string]string{
 		"dash.title":             "Tableau de bord",
 		"dash.pick":              "Choisissez une marque.",
 		"dash.total":             "Mentions",
-		"dash.net":               "Sentiment net",
+		"dash.net":               "Tonalité nette",
 		"dash.volume":            "Volume par tonalité",
 		"dash.sov":               "Part de voix",
 		"dash.sov.group":         "face aux marques du groupe « %s »",

@@ -43,6 +43,8 @@ type Card struct {
 	Score       float64   `json:"score"`
 	Toxic       bool      `json:"toxic"`
 	Segments    []Segment `json:"segments"`
+	// TitleSegments marks a searched text in the title (search results).
+	TitleSegments []Segment `json:"title_segments,omitempty"`
 }
 
 func cardOfMention(m *mention.Mention) Card {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,7 +36,7 @@ func timed[T any](s *Server, name string, fn func() (T, error)) (T, error) {
 func (s *Server) queryFailed(w http.ResponseWriter, r *http.Request, err error) {
 	lang := pickLang(r, s.env.Config.Console.Lang)
 	if errors.Is(err, analytics.ErrBadFilter) {
-		s.renderError(w, r, http.StatusBadRequest, tr(lang, "err.badfilter", err.Error()))
+		s.renderError(w, r, http.StatusBadRequest, tr(lang, "err.badfilter", filterMessage(lang, err)))
 		return
 	}
 	if errors.Is(err, analytics.ErrNotFound) {
@@ -78,15 +79,24 @@ type Dashboard struct {
 	Influencers []analytics.AuthorCount `json:"influencers"`
 	Terms       analytics.Terms         `json:"terms"`
 	Langs       []analytics.LangCount   `json:"languages"`
-	Charts      template.JS             `json:"-"`
-	chartsData  map[string]any
+	// Previous is the same figures over the period just before (nil for
+	// an open-ended period).
+	Previous   *Comparison `json:"previous,omitempty"`
+	Charts     template.JS `json:"-"`
+	chartsData map[string]any
+	// search is the filter every figure's link narrows.
+	search url.Values
 }
+
+// Search is the search URL of the dashboard's mentions narrowed by
+// key/value pairs: every figure links to the mentions it counts.
+func (d *Dashboard) Search(kv ...string) string { return drill(d.search, kv...) }
 
 func (s *Server) dashboard(ctx context.Context, st *store.Store, f analytics.Filter, lang string) (*Dashboard, error) {
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
 	conn, db := st.Conn, st.DB
-	d := &Dashboard{Brand: f.Brand}
+	d := &Dashboard{Brand: f.Brand, search: drillQuery(f)}
 	for _, b := range s.env.Config.Brands {
 		if b.Name == f.Brand {
 			d.Group = b.Group // "" lets ShareOfVoice use the stored group
@@ -126,37 +136,44 @@ func (s *Server) dashboard(ctx context.Context, st *store.Store, f analytics.Fil
 	if d.Langs, err = timed(s, "language_split", func() ([]analytics.LangCount, error) { return analytics.LanguageSplit(ctx, conn, db, top) }); err != nil {
 		return nil, err
 	}
-	d.charts(lang)
+	if d.Previous, err = s.previous(ctx, st, f); err != nil {
+		return nil, err
+	}
+	d.charts(lang, f)
 	return d, nil
 }
 
-// charts prepares the Chart.js data, embedded in the page as JSON.
-func (d *Dashboard) charts(lang string) {
-	var labels []string
+// charts prepares the Chart.js data, embedded in the page as JSON. Bucket
+// starts go as instants (app.js labels them in the viewer's zone) with the
+// search each bar opens, clamped to the dashboard's period.
+func (d *Dashboard) charts(lang string, f analytics.Filter) {
+	var starts, links []string
 	var neg, neu, pos []uint64
-	layout := "02/01 15h"
-	if lang == "en" {
-		layout = "01-02 15h"
-	}
-	if d.Volume.Step >= 24*time.Hour {
-		layout = layout[:5]
-	}
 	for _, p := range d.Volume.Points {
-		labels = append(labels, p.Start.Format(layout))
+		starts = append(starts, p.Start.Format(time.RFC3339))
+		from, to := p.Start, p.Start.Add(d.Volume.Step)
+		if !f.From.IsZero() && from.Before(f.From) {
+			from = f.From
+		}
+		if !f.To.IsZero() && to.After(f.To) {
+			to = f.To
+		}
+		links = append(links, d.Search("period", "custom", "from", from.UTC().Format(time.RFC3339), "to", to.UTC().Format(time.RFC3339)))
 		neg, neu, pos = append(neg, p.Neg), append(neu, p.Neu), append(pos, p.Pos)
 	}
 	var sovL, langL []string
 	var sovD, langD []uint64
+	var sovU, langU []string
 	for _, b := range d.Share {
-		sovL, sovD = append(sovL, b.Brand), append(sovD, b.Mentions)
+		sovL, sovD, sovU = append(sovL, b.Brand), append(sovD, b.Mentions), append(sovU, d.Search("brand", b.Brand))
 	}
 	for _, l := range d.Langs {
-		langL, langD = append(langL, l.Lang), append(langD, l.Mentions)
+		langL, langD, langU = append(langL, l.Lang), append(langD, l.Mentions), append(langU, d.Search("lang", l.Lang))
 	}
 	d.chartsData = map[string]any{
-		"volume": map[string]any{"labels": labels, "neg": neg, "neu": neu, "pos": pos},
-		"sov":    map[string]any{"labels": sovL, "data": sovD},
-		"langs":  map[string]any{"labels": langL, "data": langD},
+		"volume": map[string]any{"starts": starts, "step": int64(d.Volume.Step / time.Second), "links": links, "neg": neg, "neu": neu, "pos": pos},
+		"sov":    map[string]any{"labels": sovL, "data": sovD, "links": sovU},
+		"langs":  map[string]any{"labels": langL, "data": langD, "links": langU},
 		"names":  map[string]string{"neg": tr(lang, "sent.neg"), "neu": tr(lang, "sent.neu"), "pos": tr(lang, "sent.pos"), "mentions": tr(lang, "col.mentions")},
 	}
 	b, _ := json.Marshal(d.chartsData)
@@ -201,7 +218,7 @@ func (s *Server) handleDashboardAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	s.dashboardBrand(&f)
 	if f.Brand == "" {
-		s.queryFailed(w, r, fmt.Errorf("%w: brand is required", analytics.ErrBadFilter))
+		s.queryFailed(w, r, &analytics.FieldError{Field: "brand", Want: "required"})
 		return
 	}
 	st := s.storeOr503(w, r)
@@ -448,6 +465,33 @@ func (s *Server) handleSourcesAPI(w http.ResponseWriter, r *http.Request) {
 type SearchResult struct {
 	Total    uint64 `json:"total"`
 	Mentions []Card `json:"mentions"`
+	// Page (from 1) of Pages, PerPage mentions each; First and Last number
+	// the mentions shown (1-based).
+	Page    int    `json:"page"`
+	Pages   int    `json:"pages"`
+	PerPage int    `json:"per_page"`
+	First   int    `json:"first"`
+	Last    int    `json:"last"`
+	PrevURL string `json:"-"`
+	NextURL string `json:"-"`
+}
+
+// searchPerPage is a search page's size (limit= changes it).
+const searchPerPage = 50
+
+// searchPage reads page= (1-based) into the filter's offset.
+func searchPage(r *http.Request, f *analytics.Filter) error {
+	if f.Limit == 0 {
+		f.Limit = searchPerPage
+	}
+	if p := r.URL.Query().Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || (n-1)*f.Limit > analytics.MaxOffset {
+			return &analytics.FieldError{Field: "page", Got: p, Want: "a page number", Max: analytics.MaxOffset/f.Limit + 1}
+		}
+		f.Offset = (n - 1) * f.Limit
+	}
+	return nil
 }
 
 func (s *Server) search(ctx context.Context, st *store.Store, f analytics.Filter) (SearchResult, error) {
@@ -463,13 +507,32 @@ func (s *Server) search(ctx context.Context, st *store.Store, f analytics.Filter
 	}
 	res.Mentions = []Card{}
 	for _, m := range rows {
-		res.Mentions = append(res.Mentions, cardOfRow(m))
+		c := cardOfRow(m)
+		if f.Query != "" {
+			c.Segments = highlightQuery(m.Text, m.MatchedTerms, m.Evidence, m.Sentiment, f.Query)
+			c.TitleSegments = highlightQuery(m.Title, nil, nil, "", f.Query)
+		}
+		res.Mentions = append(res.Mentions, c)
+	}
+	per := f.Limit
+	if per <= 0 {
+		per = analytics.DefaultLimit
+	}
+	res.PerPage, res.Page = per, f.Offset/per+1
+	res.Pages = int((res.Total + uint64(per) - 1) / uint64(per))
+	if len(rows) > 0 {
+		res.First, res.Last = f.Offset+1, f.Offset+len(rows)
 	}
 	return res, nil
 }
 
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	v, f, ok := s.filteredView(w, r, "search", "search.title", "")
+	if ok {
+		if err := searchPage(r, &f); err != nil {
+			v.Error, ok = tr(v.Lang, "err.badfilter", filterMessage(v.Lang, err)), false
+		}
+	}
 	if !ok {
 		s.render(w, http.StatusBadRequest, "search", v)
 		return
@@ -483,12 +546,40 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		s.queryFailed(w, r, err)
 		return
 	}
+	pageURL := func(n int) string {
+		q := v.Query
+		if n > 1 {
+			if q != "" {
+				q += "&"
+			}
+			q += "page=" + strconv.Itoa(n)
+		}
+		if r.URL.Query().Get("limit") != "" {
+			q += "&limit=" + strconv.Itoa(f.Limit)
+		}
+		return "/search?" + strings.TrimPrefix(q, "&")
+	}
+	if res.Page > 1 {
+		res.PrevURL = pageURL(res.Page - 1)
+	}
+	if res.Page < res.Pages {
+		res.NextURL = pageURL(res.Page + 1)
+	}
 	v.Data = res
 	s.render(w, http.StatusOK, "search", v)
 }
 
 func (s *Server) handleSearchAPI(w http.ResponseWriter, r *http.Request) {
 	f, _, err := parseFilter(r, s.now(), "")
+	if err == nil {
+		err = searchPage(r, &f)
+	}
+	if err == nil && r.URL.Query().Get("offset") != "" {
+		f.Offset, err = strconv.Atoi(r.URL.Query().Get("offset"))
+		if err != nil {
+			err = &analytics.FieldError{Field: "offset", Got: r.URL.Query().Get("offset"), Want: "a number"}
+		}
+	}
 	if err != nil {
 		s.queryFailed(w, r, err)
 		return
@@ -505,10 +596,6 @@ func (s *Server) handleSearchAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// csvLimit is the default row count of an export (limit= raises it up to
-// analytics.MaxLimit).
-const csvLimit = 10_000
-
 // csvCell neutralises spreadsheet formulas in free text (CSV injection).
 func csvCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
@@ -517,44 +604,118 @@ func csvCell(s string) string {
 	return s
 }
 
+// csvTimeout bounds one export: long enough to stream millions of rows.
+const csvTimeout = 10 * time.Minute
+
 func (s *Server) handleCSV(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, s.env.Config.Console.Lang)
 	f, _, err := parseFilter(r, s.now(), "")
 	if err != nil {
 		s.queryFailed(w, r, err)
 		return
 	}
-	if f.Limit == 0 {
-		f.Limit = csvLimit
+	// French spreadsheets split on ";" and read "0,5"; fr is the default
+	// of a French page, intl (",", "0.5") of the others.
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = map[bool]string{true: "fr", false: "intl"}[lang == "fr"]
+	}
+	if format != "fr" && format != "intl" {
+		s.queryFailed(w, r, &analytics.FieldError{Field: "format", Got: format, Want: "fr or intl"})
+		return
 	}
 	st := s.storeOr503(w, r)
 	if st == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 2*queryTimeout)
+	loc := viewerZone(r)
+	ctx, cancel := context.WithTimeout(r.Context(), csvTimeout)
 	defer cancel()
-	rows, err := timed(s, "export", func() ([]analytics.Mention, error) { return analytics.Search(ctx, st.Conn, st.DB, f) })
-	if err != nil {
-		s.queryFailed(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="veille-mentions-%s.csv"`, s.now().UTC().Format("20060102-1504")))
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="veille-mentions-%s.csv"`, s.now().In(loc).Format("20060102-1504")))
+	h.Set("Cache-Control", "no-store")
 	// A BOM so that spreadsheet software reads the accents as UTF-8.
-	_, _ = w.Write([]byte("\ufeff"))
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"id", "published_at", "brand", "source_kind", "source_name", "url", "author", "influencer",
-		"lang", "sentiment", "sentiment_score", "toxic", "matched_terms", "sentiment_evidence", "title", "text"})
+	score := func(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
+	if format == "fr" {
+		cw.Comma = ';'
+		score = func(f float64) string { return strings.Replace(strconv.FormatFloat(f, 'f', 3, 64), ".", ",", 1) }
+	}
 	b := func(v bool) string {
 		if v {
 			return "1"
 		}
 		return "0"
 	}
-	for _, m := range rows {
-		_ = cw.Write([]string{m.ID, m.PublishedAt.Format(time.RFC3339), csvCell(m.Brand), m.SourceKind, csvCell(m.SourceName), csvCell(m.URL),
-			csvCell(m.AuthorName), b(m.IsInfluencer), m.Lang, m.Sentiment, strconv.FormatFloat(m.SentimentScore, 'f', 3, 64), b(m.Toxic),
-			csvCell(strings.Join(m.MatchedTerms, "|")), csvCell(strings.Join(m.Evidence, "|")), csvCell(m.Title), csvCell(m.Text)})
+	rc := http.NewResponseController(w)
+	started, n := false, 0
+	start := time.Now()
+	err = analytics.Each(ctx, st.Conn, st.DB, f, func(m *analytics.Mention) error {
+		if !started {
+			started = true
+			if _, err := w.Write([]byte("\ufeff")); err != nil {
+				return err
+			}
+			if err := cw.Write(csvHeader); err != nil {
+				return err
+			}
+		}
+		n++
+		if err := cw.Write([]string{m.ID, m.PublishedAt.In(loc).Format(time.RFC3339), csvCell(m.Brand), m.SourceKind, csvCell(m.SourceName), csvCell(m.URL),
+			csvCell(m.AuthorName), b(m.IsInfluencer), m.Lang, m.Sentiment, score(m.SentimentScore), b(m.Toxic),
+			csvCell(strings.Join(m.MatchedTerms, "|")), csvCell(strings.Join(m.Evidence, "|")), csvCell(m.Title), csvCell(m.Text)}); err != nil {
+			return err
+		}
+		// Rows go out as they come: memory stays flat whatever the count.
+		if n%1000 == 0 {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return err
+			}
+			_ = rc.Flush()
+		}
+		return nil
+	})
+	s.queryDur.WithLabelValues("export").Observe(time.Since(start).Seconds())
+	if err != nil && !started {
+		s.queryFailed(w, r, err)
+		return
+	}
+	if err != nil {
+		// Headers are gone: abort the response so that the browser reports
+		// a failed download instead of saving a silently truncated file.
+		s.log.Error("console: export interrupted", "rows", n, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	if !started {
+		_, _ = w.Write([]byte("\ufeff"))
+		_ = cw.Write(csvHeader)
 	}
 	cw.Flush()
 }
+
+var csvHeader = []string{"id", "published_at", "brand", "source_kind", "source_name", "url", "author", "influencer",
+	"lang", "sentiment", "sentiment_score", "toxic", "matched_terms", "sentiment_evidence", "title", "text"}
+
+// viewerZone is the browser's time zone (the veille_tz cookie app.js sets
+// from Intl), UTC when unknown or invalid.
+func viewerZone(r *http.Request) *time.Location {
+	c, err := r.Cookie(cookieTZ)
+	if err != nil || c.Value == "" || len(c.Value) > 64 {
+		return time.UTC
+	}
+	name, err := url.QueryUnescape(c.Value)
+	if err != nil {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// cookieTZ carries the browser's IANA time zone (not a secret: a display
+// preference, readable by the page's script).
+const cookieTZ = "veille_tz"

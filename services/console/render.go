@@ -27,22 +27,21 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return "—"
 		}
+		// UTC named; app.js rewrites every <time> in the viewer's zone.
 		if lang == "fr" {
-			return t.UTC().Format("02/01/2006 15:04")
+			return t.UTC().Format("02/01/2006 15:04") + " UTC"
 		}
-		return t.UTC().Format("2006-01-02 15:04")
+		return t.UTC().Format("2006-01-02 15:04") + " UTC"
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"pct": func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
-	"signed": func(f float64) string {
-		s := strconv.FormatFloat(f, 'f', 1, 64)
-		if f > 0 {
-			s = "+" + s
-		}
-		return s
-	},
-	"join": strings.Join,
-	"list": func(s ...string) []string { return s },
+	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"pct":    func(f float64, lang string) string { return fmtDec(f, lang, false) },
+	"signed": func(f float64, lang string) string { return fmtPct(f, lang, true) },
+	"num":    func(n uint64, lang string) string { return fmtInt(n, lang) },
+	"change": change,
+	"u64":    func(n int) uint64 { return uint64(max(n, 0)) },
+	"points": points,
+	"join":   strings.Join,
+	"list":   func(s ...string) []string { return s },
 }
 
 func parsePages() (*pages, error) {
@@ -51,7 +50,7 @@ func parsePages() (*pages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	for _, name := range []string{"login", "live", "dashboard", "incidents", "incident", "sources", "search", "error"} {
+	for _, name := range []string{"login", "live", "dashboard", "incidents", "incident", "sources", "search", "error", "moderation"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
@@ -181,7 +180,7 @@ func parseDate(s string, endOfDay bool) (time.Time, error) {
 	}
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+		return time.Time{}, err
 	}
 	if endOfDay {
 		t = t.Add(24 * time.Hour)
@@ -198,11 +197,12 @@ func parseFilter(r *http.Request, now time.Time, defPeriod string) (analytics.Fi
 		Brand: strings.TrimSpace(q.Get("brand")), Group: strings.TrimSpace(q.Get("group")),
 		Sentiment: q.Get("sentiment"), Kind: q.Get("kind"), Lang: strings.TrimSpace(q.Get("lang")),
 		InfluencerOnly: on("influencer"), ToxicOnly: on("toxic"), Query: strings.TrimSpace(q.Get("q")),
+		Source: q.Get("source"), Author: q.Get("author"), Term: q.Get("term"), Evidence: q.Get("evidence"),
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil {
-			return f, periodInfo{}, fmt.Errorf("%w: limit %q is not a number", analytics.ErrBadFilter, l)
+			return f, periodInfo{}, &analytics.FieldError{Field: "limit", Got: l, Want: "a number"}
 		}
 		f.Limit = n
 	}
@@ -221,21 +221,21 @@ func parseFilter(r *http.Request, now time.Time, defPeriod string) (analytics.Fi
 		if p.From != "" {
 			t, err := parseDate(p.From, false)
 			if err != nil {
-				return f, p, fmt.Errorf("%w: from: %v", analytics.ErrBadFilter, err)
+				return f, p, &analytics.FieldError{Field: "from", Got: p.From, Want: "a date (YYYY-MM-DD)"}
 			}
 			f.From = t
 		}
 		if p.To != "" {
 			t, err := parseDate(p.To, true)
 			if err != nil {
-				return f, p, fmt.Errorf("%w: to: %v", analytics.ErrBadFilter, err)
+				return f, p, &analytics.FieldError{Field: "to", Got: p.To, Want: "a date (YYYY-MM-DD)"}
 			}
 			f.To = t
 		}
 	default:
 		d, ok := periods[p.Period]
 		if !ok {
-			return f, p, fmt.Errorf("%w: period must be 24h, 7d, 30d, 90d, all or custom, got %q", analytics.ErrBadFilter, p.Period)
+			return f, p, &analytics.FieldError{Field: "period", Got: p.Period, Want: "24h, 7d, 30d, 90d, all or custom"}
 		}
 		f.From, f.To = now.Add(-d).UTC(), now.UTC()
 	}
@@ -256,6 +256,10 @@ func filterQuery(f analytics.Filter, p periodInfo) string {
 	set("kind", f.Kind)
 	set("lang", f.Lang)
 	set("q", f.Query)
+	set("source", f.Source)
+	set("author", f.Author)
+	set("term", f.Term)
+	set("evidence", f.Evidence)
 	if f.InfluencerOnly {
 		q.Set("influencer", "1")
 	}
@@ -279,7 +283,7 @@ func (s *Server) filteredView(w http.ResponseWriter, r *http.Request, nav, title
 	v.Query = filterQuery(f, p)
 	v.ExportURL, v.StreamURL = "/export.csv?"+v.Query, "/api/stream?"+v.Query
 	if err != nil {
-		v.Error = tr(v.Lang, "err.badfilter", strings.TrimPrefix(err.Error(), analytics.ErrBadFilter.Error()+": "))
+		v.Error = tr(v.Lang, "err.badfilter", filterMessage(v.Lang, err))
 		return v, f, false
 	}
 	return v, f, true

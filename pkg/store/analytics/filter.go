@@ -53,39 +53,78 @@ type Filter struct {
 	// Status selects incidents: open, acknowledged, resolved, or active
 	// (open or acknowledged). Mention queries ignore it.
 	Status string
-	Limit  int
+	// Source, Author (the author key TopAuthors groups by), Term (a matched
+	// term) and Evidence (a sentiment-bearing word) narrow a search to one
+	// row of a dashboard table, so that the row's count opens its mentions.
+	Source   string
+	Author   string
+	Term     string
+	Evidence string
+	Limit    int
+	// Offset skips the first rows of Search (paging).
+	Offset int
 }
 
 var ident = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// FieldError is a filter validation error naming the field, the value
+// received and what was expected; it wraps ErrBadFilter. The console
+// translates it from Field and Want.
+type FieldError struct {
+	Field string // query parameter (sentiment, kind, status, q, limit, offset, brand...), or range for from/to
+	Got   string
+	Want  string // English description of what is accepted
+	Max   int    // the bound, for limits and lengths
+}
+
+func (e *FieldError) Error() string {
+	if e.Got != "" {
+		return fmt.Sprintf("%v: %s must be %s, got %q", ErrBadFilter, e.Field, e.Want, e.Got)
+	}
+	return fmt.Sprintf("%v: %s must be %s", ErrBadFilter, e.Field, e.Want)
+}
+
+func (e *FieldError) Unwrap() error { return ErrBadFilter }
+
+// MaxOffset bounds paging (ClickHouse reads and drops every skipped row).
+const MaxOffset = 1_000_000
 
 // Validate checks the filter and names the first bad field.
 func (f Filter) Validate() error {
 	switch f.Sentiment {
 	case "", "neg", "neu", "pos":
 	default:
-		return fmt.Errorf("%w: sentiment must be neg, neu or pos, got %q", ErrBadFilter, f.Sentiment)
+		return &FieldError{Field: "sentiment", Got: f.Sentiment, Want: "neg, neu or pos"}
 	}
 	switch f.Kind {
 	case "", "web", "rss", "forum":
 	default:
-		return fmt.Errorf("%w: kind must be web, rss or forum, got %q", ErrBadFilter, f.Kind)
+		return &FieldError{Field: "kind", Got: f.Kind, Want: "web, rss or forum"}
 	}
 	switch f.Status {
 	case "", "open", "acknowledged", "resolved", "active":
 	default:
-		return fmt.Errorf("%w: status must be open, acknowledged, resolved or active, got %q", ErrBadFilter, f.Status)
+		return &FieldError{Field: "status", Got: f.Status, Want: "open, acknowledged, resolved or active"}
 	}
 	if len(f.Query) > MaxQueryBytes {
-		return fmt.Errorf("%w: query longer than %d bytes", ErrBadFilter, MaxQueryBytes)
+		return &FieldError{Field: "q", Want: fmt.Sprintf("at most %d bytes long", MaxQueryBytes), Max: MaxQueryBytes}
 	}
-	if len(f.Brand) > 200 || len(f.Group) > 200 || len(f.Lang) > 16 {
-		return fmt.Errorf("%w: brand, group or lang too long", ErrBadFilter)
+	for _, c := range []struct {
+		name, v string
+		max     int
+	}{{"brand", f.Brand, 200}, {"group", f.Group, 200}, {"lang", f.Lang, 16}, {"source", f.Source, 500}, {"author", f.Author, 500}, {"term", f.Term, 200}, {"evidence", f.Evidence, 200}} {
+		if len(c.v) > c.max {
+			return &FieldError{Field: c.name, Want: fmt.Sprintf("at most %d bytes long", c.max), Max: c.max}
+		}
 	}
 	if f.Limit < 0 || f.Limit > MaxLimit {
-		return fmt.Errorf("%w: limit must be in 0..%d, got %d", ErrBadFilter, MaxLimit, f.Limit)
+		return &FieldError{Field: "limit", Got: fmt.Sprint(f.Limit), Want: fmt.Sprintf("in 0..%d", MaxLimit), Max: MaxLimit}
+	}
+	if f.Offset < 0 || f.Offset > MaxOffset {
+		return &FieldError{Field: "offset", Got: fmt.Sprint(f.Offset), Want: fmt.Sprintf("in 0..%d", MaxOffset), Max: MaxOffset}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
-		return fmt.Errorf("%w: to (%s) must be after from (%s)", ErrBadFilter, f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
+		return &FieldError{Field: "range", Got: f.From.Format(time.RFC3339) + " – " + f.To.Format(time.RFC3339), Want: "a range whose end (to) is after its start (from)"}
 	}
 	return nil
 }
@@ -136,8 +175,23 @@ func (f Filter) where(skipBrand bool) *where {
 	if f.Kind != "" {
 		w.add("source_kind = ?", f.Kind)
 	}
-	if f.Lang != "" {
+	if f.Lang == "und" {
+		// LanguageSplit shows undetected languages as "und".
+		w.add("lang IN ('', 'und')")
+	} else if f.Lang != "" {
 		w.add("lang = ?", f.Lang)
+	}
+	if f.Source != "" {
+		w.add("source_name = ?", f.Source)
+	}
+	if f.Author != "" {
+		w.add(authorKey+" = ?", f.Author)
+	}
+	if f.Term != "" {
+		w.add("has(arrayMap(x -> lowerUTF8(x), matched_terms), ?)", strings.ToLower(f.Term))
+	}
+	if f.Evidence != "" {
+		w.add("has(arrayMap(x -> lowerUTF8(x), sentiment_evidence), ?)", strings.ToLower(f.Evidence))
 	}
 	if f.InfluencerOnly {
 		w.add("is_influencer = 1")
@@ -150,6 +204,10 @@ func (f Filter) where(skipBrand bool) *where {
 	}
 	return w
 }
+
+// authorKey is how TopAuthors groups authors and Filter.Author selects one:
+// the enricher's author key (same person across sources), else the name.
+const authorKey = "if(author_key != '', author_key, lower(author_name))"
 
 func unix(t time.Time) int64 {
 	s := t.Unix()

@@ -227,6 +227,8 @@ FROM %s FINAL WHERE %s GROUP BY source_name ORDER BY n DESC, source_name LIMIT %
 // AuthorCount is one author's activity. Authors are grouped by the
 // enricher's author key when set (same person across sources), else by name.
 type AuthorCount struct {
+	// Key selects the author in a search (Filter.Author).
+	Key            string  `json:"key"`
 	Name           string  `json:"name"`
 	URL            string  `json:"url"`
 	Mentions       uint64  `json:"mentions"`
@@ -247,19 +249,24 @@ func TopAuthors(ctx context.Context, conn driver.Conn, db string, f Filter) ([]A
 	if err != nil {
 		return nil, err
 	}
+	// An influencer is an author flagged influential on at least one
+	// mention of the period, and every mention of theirs counts: filtering
+	// the rows on is_influencer instead dropped the mentions written before
+	// the flag was raised, so "Influenceurs" said 8 where "Auteurs" said 9.
+	infl := f.InfluencerOnly
+	f.InfluencerOnly = false
 	w := f.where(false)
 	w.add("author_name != ''")
-	order := "n DESC, score DESC"
-	if f.InfluencerOnly {
-		order = "score DESC, n DESC"
+	order, having := "n DESC, score DESC", ""
+	if infl {
+		order, having = "score DESC, n DESC", "HAVING max(is_influencer) = 1"
 	}
-	q := fmt.Sprintf(`SELECT if(author_key != '', author_key, lower(author_name)) AS k, any(author_name), any(author_url), count() AS n,
+	q := fmt.Sprintf(`SELECT %s AS k, any(author_name), any(author_url), count() AS n,
   countIf(sentiment_label = 'neg'), countIf(sentiment_label = 'pos'), max(is_influencer), toFloat64(max(influence_score)) AS score, toUInt64(max(author_followers))
-FROM %s FINAL WHERE %s GROUP BY k ORDER BY %s, k LIMIT %d`, t, w.sql(), order, f.limit())
+FROM %s FINAL WHERE %s GROUP BY k %s ORDER BY %s, k LIMIT %d`, authorKey, t, w.sql(), having, order, f.limit())
 	return queryAll(ctx, conn, "top authors", q, w.args, func(rows driver.Rows, a *AuthorCount) error {
-		var key string
 		var infl uint8
-		if err := rows.Scan(&key, &a.Name, &a.URL, &a.Mentions, &a.Neg, &a.Pos, &infl, &a.InfluenceScore, &a.Followers); err != nil {
+		if err := rows.Scan(&a.Key, &a.Name, &a.URL, &a.Mentions, &a.Neg, &a.Pos, &infl, &a.InfluenceScore, &a.Followers); err != nil {
 			return err
 		}
 		a.Influencer = infl == 1

@@ -59,8 +59,47 @@ func Search(ctx context.Context, conn driver.Conn, db string, f Filter) ([]Menti
 		return nil, err
 	}
 	w := f.where(false)
-	q := fmt.Sprintf(`SELECT %s FROM %s FINAL WHERE %s ORDER BY published_at DESC, id LIMIT %d`, mentionCols, t, w.sql(), f.limit())
+	// LIMIT offset, n is the form both 18.16 and current servers accept.
+	q := fmt.Sprintf(`SELECT %s FROM %s FINAL WHERE %s ORDER BY published_at DESC, id LIMIT %d, %d`, mentionCols, t, w.sql(), f.Offset, f.limit())
 	return queryAll(ctx, conn, "search", q, w.args, scanMention)
+}
+
+// Each calls fn for every mention matching f, newest first, as ClickHouse
+// streams them: nothing is held but the row being handled, so exports have
+// no row cap. f.Limit, when set, still bounds the rows; fn's error stops the
+// query and is returned as is.
+func Each(ctx context.Context, conn driver.Conn, db string, f Filter, fn func(*Mention) error) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	t, err := table(db, "mentions")
+	if err != nil {
+		return err
+	}
+	w := f.where(false)
+	q := fmt.Sprintf(`SELECT %s FROM %s FINAL WHERE %s ORDER BY published_at DESC, id`, mentionCols, t, w.sql())
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d, %d", f.Offset, f.Limit)
+	}
+	rows, err := conn.Query(ctx, q, w.args...)
+	if err != nil {
+		return queryErr("export", err)
+	}
+	defer rows.Close()
+	var m Mention
+	for rows.Next() {
+		m = Mention{}
+		if err := scanMention(rows, &m); err != nil {
+			return queryErr("export", err)
+		}
+		if err := fn(&m); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return queryErr("export", err)
+	}
+	return nil
 }
 
 // Count returns how many mentions match f (for "N results" and paging).
