@@ -199,3 +199,16 @@ func TestConcurrentSameOutputs(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestBrandWordsLongText(t *testing.T) {
+	x := NewExtractor(entities.New([]string{"Free"}), Options{})
+	// ten sentences start with "Free" as an adjective: the first
+	// maxTaggedSentences are tagged and the brand is dropped.
+	long := strings.Repeat("Free shipping on every order this weekend. ", 10)
+	if got := x.Extract(long); len(got) != 0 {
+		t.Errorf("adjective only: %v", got)
+	}
+	if got := x.Extract("Free shipping this weekend. I moved to Free last year."); len(got) != 1 {
+		t.Errorf("adjective then brand: %v, want Free", got)
+	}
+}

@@ -212,28 +212,62 @@ func overlaps(ents []entities.Entity, name string) bool {
 	return false
 }
 
+// maxTaggedSentences bounds the tagging of one brand: the sentences that
+// use it, at most this many, each cut to MaxTagBytes. A long article that
+// starts sentences with "Free" costs a few sentences, not the article.
+const maxTaggedSentences = 4
+
 // dropCommonBrandWords removes the watched brands that text only uses as
 // ordinary English words. A brand written capitalised inside a sentence is
-// a name and needs no tagging; otherwise prose tags the text once.
+// a name and needs no tagging; otherwise prose tags the sentences that use
+// it, and the brand stays when any of them uses it otherwise.
 func (x *Extractor) dropCommonBrandWords(text string, ents []entities.Entity) []entities.Entity {
-	var toks []prose.Token
+	var sents []string
 	out := ents[:0]
 	for _, e := range ents {
 		if e.Type != entities.ORG || strings.ContainsAny(e.Text, " ") || !x.gaz.IsBrand(e.Text) || namedInside(text, e.Text) {
 			out = append(out, e)
 			continue
 		}
-		if toks == nil {
-			var err error
-			if toks, err = document(text, MaxTagBytes, false); err != nil {
-				return ents
+		if sents == nil {
+			sents = Sentences(text)
+		}
+		common, tagged := true, 0
+		for _, s := range sents {
+			if !hasWord(s, e.Text) {
+				continue
+			}
+			toks, err := document(s, MaxTagBytes, false)
+			if err != nil || !commonWordOnly(toks, e.Text) {
+				common = false
+				break
+			}
+			if tagged++; tagged == maxTaggedSentences {
+				break
 			}
 		}
-		if !commonWordOnly(toks, e.Text) {
+		if !common || tagged == 0 {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// hasWord reports whether s has word as a whole word, ignoring case.
+func hasWord(s, word string) bool {
+	for i := 0; i < len(s); {
+		r, sz := utf8.DecodeRuneInString(s[i:])
+		if !isWordRune(r) {
+			i += sz
+			continue
+		}
+		j := wordEnd(s, i)
+		if strings.EqualFold(s[i:j], word) {
+			return true
+		}
+		i = j
+	}
+	return false
 }
 
 // commonWordOnly reports whether every use of word in toks is tagged as a

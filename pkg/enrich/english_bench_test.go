@@ -36,9 +36,11 @@ func englishDevTexts(b *testing.B) []string {
 	return out
 }
 
-// BenchmarkEnglish is the enrichment with and without prose (the rules of
-// pkg/entities alone) on English texts and on the loadgen mix (a fifth
-// English), as Tagger.Enrich runs it in the enricher. prose's models are
+// BenchmarkEnglish is the enrichment with the rules of pkg/entities alone
+// (rules), with pkg/english as enrich runs it (english: prose's tagger for
+// brand words) and with prose's NER on too (english+ner), on English texts
+// and on the loadgen mix (a fifth English), as Tagger.Enrich runs in the
+// enricher. prose's models are
 // loaded before the clock starts, as they are once per process.
 //
 //	go test -run '^$' -bench English -benchtime 4000x ./enrich/
@@ -61,18 +63,17 @@ func BenchmarkEnglish(b *testing.B) {
 		name string
 		ms   []*mention.Mention
 	}{{"english", en}, {"loadgen-mix", mix}} {
-		for _, withProse := range []bool{false, true} {
-			name := c.name + "/rules"
-			if withProse {
-				name = c.name + "/prose"
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, path := range []string{"rules", "english", "english+ner"} {
+			b.Run(c.name+"/"+path, func(b *testing.B) {
 				tg, err := New(Options{Brands: eqBrands})
 				if err != nil {
 					b.Fatal(err)
 				}
-				if !withProse {
+				switch path {
+				case "rules": // pkg/entities alone, as before pkg/english
 					tg.en = nil
+				case "english+ner":
+					tg.en = english.NewExtractor(tg.ent, english.Options{NER: true})
 				}
 				fillIndex(tg.dup)
 				ms := make([]*mention.Mention, len(c.ms))
