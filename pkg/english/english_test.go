@@ -212,3 +212,21 @@ func TestBrandWordsLongText(t *testing.T) {
 		t.Errorf("adjective then brand: %v, want Free", got)
 	}
 }
+
+func TestUsedAsWord(t *testing.T) {
+	for _, c := range []struct {
+		text, name string
+		want       bool
+	}{
+		{"I got a vague reply from the seller.", "Vague", true},
+		{"Orange juice prices went up again.", "Orange", true},
+		{"Worst experience ever with Vague, never again.", "Vague", false}, // capitalised inside: the name
+		{"We switched from Orange to another operator.", "Orange", false},
+		{"switched to orange last year", "Orange", false}, // lower-case noun: may be the brand
+		{"Nothing about the brand here.", "Free", false},  // not used
+	} {
+		if got := UsedAsWord(c.text, c.name); got != c.want {
+			t.Errorf("UsedAsWord(%q, %q) = %v, want %v (%v)", c.text, c.name, got, c.want, Tags(c.text))
+		}
+	}
+}

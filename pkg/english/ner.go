@@ -12,8 +12,8 @@ import (
 // English text, typed as pkg/entities does (PERSON → PER, ORGANIZATION →
 // ORG, GPE → LOC). prose labels most capitalised words, sentence starts
 // included ("Worst", "Does"), so a chunk is kept only when its last word is
-// tagged a proper noun. Costs ~4 ms for a 15-word text: see Extractor for
-// when it runs.
+// tagged a proper noun. Costs ~1.6 ms of CPU for a 15-word text: see
+// Extractor for when it runs.
 func Entities(text string) []entities.Entity {
 	toks, err := document(text, MaxNERBytes, true)
 	if err != nil {
