@@ -107,7 +107,7 @@ func addPlacesAfterPrepositions(text string, ents []entities.Entity) []entities.
 			end, n = k, n+1
 		}
 		name := text[i:end]
-		if !calendarWords[w] && !overlaps(ents, name) {
+		if !notPlaces[w] && !overlaps(ents, name) {
 			ents = append(ents, entities.Entity{Text: name, Type: entities.LOC})
 		}
 		prev = ""
@@ -149,10 +149,24 @@ func titleCase(w string) bool {
 // "to" and "at" are not: "according to Reuters", "a data breach at Orange".
 var placePrepositions = map[string]bool{"in": true, "from": true, "near": true, "across": true, "outside": true, "around": true}
 
-// calendarWords are capitalised after "in" without being places ("in March").
-var calendarWords = map[string]bool{"January": true, "February": true, "March": true, "April": true, "May": true, "June": true,
-	"July": true, "August": true, "September": true, "October": true, "November": true, "December": true, "Monday": true,
-	"Tuesday": true, "Wednesday": true, "Thursday": true, "Friday": true, "Saturday": true, "Sunday": true}
+// notPlaces are capitalised after a preposition of place without being
+// places: months and days ("in March"), and the adjectives of nations,
+// languages and regions ("across French cities", "in English").
+var notPlaces = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`January February March April May June July August September October November December
+		Monday Tuesday Wednesday Thursday Friday Saturday Sunday Christmas Easter Spring Summer Autumn Winter
+		French English British American European German Spanish Italian Chinese Japanese Canadian Belgian Swiss
+		African Asian Dutch Irish Scottish Welsh Russian Indian Australian Mexican Brazilian Portuguese Polish
+		Greek Turkish Arab Arabic Moroccan Algerian Tunisian Senegalese Ivorian Cameroonian Congolese Lebanese
+		Korean Swedish Norwegian Danish Finnish Austrian Ukrainian Israeli Iranian Egyptian Nigerian Kenyan
+		Western Eastern Northern Southern Latin Nordic Scandinavian Mediterranean Parisian Québécois Quebecois
+		Francophone Anglophone Catholic Muslim Jewish Christian Internet Web Google Twitter Facebook Instagram
+		TikTok YouTube Amazon Netflix Spotify Reddit LinkedIn WhatsApp`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // keepNamed keeps prose's people of two words or more (its one-word
 // PERSON are mostly companies: "Apple", "Tesla") and the places that
@@ -166,7 +180,7 @@ func keepNamed(toks []prose.Token, ents []entities.Entity) []entities.Entity {
 				out = append(out, e)
 			}
 		case entities.LOC:
-			if !calendarWords[e.Text] && afterPlacePreposition(toks, e.Text) {
+			if !notPlaces[e.Text] && afterPlacePreposition(toks, e.Text) {
 				out = append(out, e)
 			}
 		}
