@@ -1,12 +1,14 @@
 // Package english is the English path of veille's NLP, built on prose/v2
-// (github.com/jdkato/prose): sentence segmentation, part-of-speech tags and
-// named entities for texts the language detector calls English. The French
-// path does not use it: prose's models are trained on English only.
+// (github.com/jdkato/prose): sentence segmentation (Sentences), part-of-speech
+// tags (Tags, UsedAsWord), named entities (Entities) and the entity
+// extractor the enricher runs on texts the language detector calls English
+// (Extractor). The French path does not use it: prose's models are trained
+// on English only. Measurements and choices: pkg/entities/README.md.
 //
 // prose rebuilds its models for every document unless it is handed one, and
 // its sentence segmenter cannot be handed one at all, so this package loads
-// them once per process, on first use, and shares them: both are read-only
-// after loading, so one Analyzer serves any number of goroutines.
+// them once per process, on first use, and shares them: both are only read
+// after loading, so every goroutine uses the same ones.
 package english
 
 import (
