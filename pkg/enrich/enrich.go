@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/nlp/dedup"
+	"github.com/veille-oss/veille/pkg/nlp/english"
 	"github.com/veille-oss/veille/pkg/nlp/entities"
 	"github.com/veille-oss/veille/pkg/nlp/langid"
 	"github.com/veille-oss/veille/pkg/nlp/sentiment"
@@ -38,6 +39,7 @@ type Tagger struct {
 	sent *sentiment.Analyzer
 	tox  *toxicity.Detector
 	ent  *entities.Extractor
+	en   *english.Extractor // English texts: ent's rules, then prose
 	dup  *dedup.Index
 	opts Options
 }
@@ -69,11 +71,13 @@ func New(opts Options) (*Tagger, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	ent := entities.New(opts.Brands)
 	return &Tagger{
 		lang: langid.New(),
 		sent: s,
 		tox:  toxicity.New(),
-		ent:  entities.New(opts.Brands),
+		ent:  ent,
+		en:   english.NewExtractor(ent, english.Options{}),
 		dup:  dedup.New(dedup.Options{Capacity: opts.DedupCapacity, MaxDistance: opts.DedupMaxDistance}),
 		opts: opts,
 	}, nil
@@ -103,7 +107,12 @@ func (t *Tagger) Tag(text, langHint string) Result {
 		res.Toxicity = append(res.Toxicity, mention.ToxicFlag{Category: f.Category, Evidence: f.Evidence})
 	}
 	if !t.opts.NoEntities {
-		ents := t.ent.Extract(text)
+		var ents []entities.Entity
+		if res.Lang == "en" && t.en != nil {
+			ents = t.en.Extract(text)
+		} else {
+			ents = t.ent.Extract(text)
+		}
 		if len(ents) > 0 {
 			res.Entities = make([]mention.Entity, 0, min(len(ents), mention.MaxEntities))
 		}
