@@ -1,10 +1,14 @@
 package alert
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // ActionsBucket is the NATS KV bucket where the console records what people
@@ -16,6 +20,39 @@ const ActionsBucket = "VEILLE_INCIDENTS"
 // ActionsTTL is how long the bucket keeps an incident's latest action: far
 // beyond any cooldown, so a restart still knows who resolved what.
 const ActionsTTL = 30 * 24 * time.Hour
+
+// ActionsKV is the bucket's configuration; the console (writer) and the
+// alerter (reader) both create it with this, so neither undoes the other's.
+func ActionsKV(replicas int) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket: ActionsBucket, Description: "veille: people's latest action per incident (console -> alerter)",
+		History: 1, TTL: ActionsTTL, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
+	}
+}
+
+// OpenActions opens (or creates) the actions bucket.
+func OpenActions(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, ActionsKV(replicas))
+	if err != nil {
+		return nil, fmt.Errorf("kv bucket %s: %w", ActionsBucket, err)
+	}
+	return kv, nil
+}
+
+// PutAction records a as its incident's latest action.
+func PutAction(ctx context.Context, kv jetstream.KeyValue, a HumanAction) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	if _, err := kv.Put(ctx, a.IncidentID, data); err != nil {
+		return fmt.Errorf("%s %s: %w", ActionsBucket, a.IncidentID, err)
+	}
+	return nil
+}
 
 // Human actions on an incident.
 const (
@@ -39,8 +76,8 @@ type HumanAction struct {
 // Validate checks the action's fields.
 func (a HumanAction) Validate() error {
 	switch {
-	case a.IncidentID == "" || len(a.IncidentID) > 200:
-		return fmt.Errorf("%w: incident_id must be 1-200 bytes", ErrAction)
+	case a.IncidentID == "" || len(a.IncidentID) > 200 || strings.Trim(a.IncidentID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "":
+		return fmt.Errorf("%w: incident_id must be 1-200 letters, digits, - or _", ErrAction)
 	case a.Action != ActionAcknowledged && a.Action != ActionResolved && a.Action != ActionReopened:
 		return fmt.Errorf("%w: action must be acknowledged, resolved or reopened, got %q", ErrAction, a.Action)
 	case a.At.IsZero():
@@ -76,8 +113,23 @@ func measureOf(cause string) string {
 	return "neg"
 }
 
-func (b *brandState) level(measure string) int {
-	w := b.Ring.Win
+// winAt is the window's tally as it stands at bucket idx, without moving
+// the ring (a resolution long after the last mention sees a quiet window).
+func (r *ring) winAt(idx int64) tally {
+	var w tally
+	if r.Head < 0 {
+		return w
+	}
+	n := int64(len(r.Slots))
+	for i := max(r.Head-n+1, idx-n+1); i <= min(r.Head, idx); i++ {
+		w.add(r.Slots[int(mod(i, n))])
+	}
+	return w
+}
+
+// level is the window's count of measure at t.
+func (b *brandState) level(measure string, t time.Time) int {
+	w := b.Ring.winAt(b.Ring.index(t))
 	switch measure {
 	case "influencer":
 		return w.Infl
@@ -127,7 +179,7 @@ func (e *Engine) Apply(a HumanAction) []Event {
 	case ActionResolved:
 		lvl := 0
 		if b != nil {
-			lvl = b.level(measureOf(inc.Cause))
+			lvl = b.level(measureOf(inc.Cause), now)
 		}
 		st.Held, st.HeldAt, st.HeldBy = true, lvl, a.By
 		if !inc.Open() {
@@ -173,7 +225,7 @@ func (e *Engine) held(b *brandState, st *incState, key, cause string, t time.Tim
 	}
 	rl := &b.rules
 	m := measureOf(cause)
-	lvl, thr := b.level(m), st.heldThreshold(rl)
+	lvl, thr := b.level(m, t), st.heldThreshold(rl)
 	if lvl < thr {
 		st.LastFire = t // the crisis goes on at its level: keep holding
 		return true
