@@ -60,8 +60,8 @@ func TestIncidentHandling(t *testing.T) {
 			ResolvedBy string `json:"resolved_by"`
 		} `json:"handling"`
 		Timeline []struct{ Kind, Actor, Note, Source string } `json:"timeline"`
-		Mentions []struct{ Sentiment string }                  `json:"mentions"`
-		Total    int                                           `json:"total_mentions"`
+		Mentions []struct{ Sentiment string }                 `json:"mentions"`
+		Total    int                                          `json:"total_mentions"`
 	}
 	if err := json.Unmarshal([]byte(body), &p); err != nil {
 		t.Fatalf("%v: %s", err, body)
