@@ -266,7 +266,17 @@ func timeline(lang string, evs []analytics.DetectorEvent, acts []analytics.Incid
 		}
 		out = append(out, it)
 	}
-	slices.SortStableFunc(out, func(a, b TimelineItem) int { return a.At.Compare(b.At) })
+	// At the same second a person's action comes first: the detector's
+	// event is its consequence (a held resolution).
+	slices.SortStableFunc(out, func(a, b TimelineItem) int {
+		if c := a.At.Compare(b.At); c != 0 || a.Source == b.Source {
+			return c
+		}
+		if a.Source == "person" {
+			return -1
+		}
+		return 1
+	})
 	return out
 }
 

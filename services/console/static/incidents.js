@@ -62,6 +62,7 @@
     banner.textContent = "";
     banner.className = "inc-banner sev-" + n.level;
     banner.dataset.id = n.id;
+    banner.dataset.kind = kind;
     var p = el("p");
     p.appendChild(el("strong", "", t["banner." + kind] + " : "));
     p.appendChild(el("span", "inc-title", n.title));
@@ -120,7 +121,7 @@
         show(n, n.event);
         notify(n, n.event);
       } else if (banner.dataset.id === n.id && !banner.hidden) {
-        show(n, "active");
+        show(n, banner.dataset.kind || "active"); // fresher figures, same news
       }
     }
     renderBadge();
