@@ -104,3 +104,25 @@ func TestManualReopen(t *testing.T) {
 		t.Fatal("an unknown action validated")
 	}
 }
+
+func TestNames(t *testing.T) {
+	for sev, want := range map[int]string{1: "sévérité 1/4 — faible", 3: "sévérité 1/4 — faible", 4: "sévérité 2/4 — modérée", 6: "sévérité 3/4 — élevée", 7: "sévérité 3/4 — élevée", 8: "sévérité 4/4 — critique", 10: "sévérité 4/4 — critique"} {
+		if got := SeverityText("fr", sev); got != want {
+			t.Errorf("severity %d: %q, want %q", sev, got, want)
+		}
+	}
+	if got := SeverityText("en", 6); got != "severity 3/4 — high" {
+		t.Errorf("en: %q", got)
+	}
+	if got := IncidentTitle("fr", CauseVolume, "Duval"); got != "Pic de volume négatif — Duval" {
+		t.Errorf("title %q", got)
+	}
+	if RuleName("fr", "neg_spike") != "neg_spike" || RuleName("de", CauseToxic) != "Contenus toxiques" {
+		t.Error("fallbacks")
+	}
+	for _, c := range causes {
+		if RuleName("fr", c) == c || RuleName("en", c) == c {
+			t.Errorf("rule %s has no name", c)
+		}
+	}
+}

@@ -7,22 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/veille-oss/veille/pkg/alert"
 )
 
 // incidentCatalogue holds the messages of the incident pages, the nav
 // badge and the banner (tr looks here after the main catalogue).
 var incidentCatalogue = map[string]map[string]string{
 	"fr": {
-		"rule.volume_spike":    "Pic de volume négatif",
-		"rule.sentiment_drop":  "Chute du sentiment",
-		"rule.influencer":      "Critique d'un influenceur",
-		"rule.toxic":           "Contenus toxiques",
-		"rule.crisis_terms":    "Vocabulaire de crise",
-		"sev.scale":            "sévérité %d/4 — %s",
-		"sev.1":                "faible",
-		"sev.2":                "modérée",
-		"sev.3":                "élevée",
-		"sev.4":                "critique",
 		"sev.raw":              "indice %d/10",
 		"inc.assignee":         "Responsable",
 		"inc.assignee.none":    "personne",
@@ -86,16 +78,6 @@ var incidentCatalogue = map[string]map[string]string{
 		"inc.notify":           "Recevoir les nouveaux incidents en notification du navigateur",
 	},
 	"en": {
-		"rule.volume_spike":    "Negative volume spike",
-		"rule.sentiment_drop":  "Sentiment drop",
-		"rule.influencer":      "Influencer criticism",
-		"rule.toxic":           "Toxic content",
-		"rule.crisis_terms":    "Crisis vocabulary",
-		"sev.scale":            "severity %d/4 — %s",
-		"sev.1":                "low",
-		"sev.2":                "moderate",
-		"sev.3":                "high",
-		"sev.4":                "critical",
 		"sev.raw":              "score %d/10",
 		"inc.assignee":         "Assignee",
 		"inc.assignee.none":    "nobody",
@@ -160,41 +142,12 @@ var incidentCatalogue = map[string]map[string]string{
 	},
 }
 
-// ruleName is the human name of an alert rule (the rule id when unknown).
-func ruleName(lang, rule string) string {
-	if m, ok := incidentCatalogue[lang]["rule."+rule]; ok {
-		return m
-	}
-	if m, ok := incidentCatalogue["fr"]["rule."+rule]; ok {
-		return m
-	}
-	return rule
-}
-
-// incidentTitle is "<rule name> — <brand>".
-func incidentTitle(lang, rule, brand string) string {
-	return ruleName(lang, rule) + " — " + brand
-}
-
-// severityLevel maps the alerter's 1–10 severity to the four levels a CM
-// reads at a glance: 1–3 low, 4–5 moderate, 6–7 high, 8–10 critical.
-func severityLevel(sev int) int {
-	switch {
-	case sev >= 8:
-		return 4
-	case sev >= 6:
-		return 3
-	case sev >= 4:
-		return 2
-	}
-	return 1
-}
-
-// severityText is "sévérité 3/4 — élevée".
-func severityText(lang string, sev int) string {
-	l := severityLevel(sev)
-	return tr(lang, "sev.scale", l, tr(lang, "sev."+strconv.Itoa(l)))
-}
+// ruleName, incidentTitle, severityLevel and severityText are shared
+// with the reports (pkg/alert/names.go).
+func ruleName(lang, rule string) string             { return alert.RuleName(lang, rule) }
+func incidentTitle(lang, rule, brand string) string { return alert.IncidentTitle(lang, rule, brand) }
+func severityLevel(sev int) int                     { return alert.SeverityLevel(sev) }
+func severityText(lang string, sev int) string      { return alert.SeverityText(lang, sev) }
 
 // durationText writes a detection window as people say it: "5 min",
 // "10 s", "1 h 30 min".
