@@ -126,3 +126,22 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+func TestDetailText(t *testing.T) {
+	for in, want := range map[string]string{
+		"52 negative mentions in 5m0s, baseline expects 1.3 (z=9.1)":              "52 mentions négatives en 5 min, alors que 1,3 sont attendues d'habitude (écart z = 9,1)",
+		"40 negative mentions in 4s (baseline still learning, cold threshold 20)": "40 mentions négatives en 4 s (référence encore en apprentissage : seuil de départ 20)",
+		"negative share 62% in 5m0s vs 8% usual; net sentiment drop 0.85":         "part des mentions négatives : 62 % en 5 min, contre 8 % d'habitude ; sentiment net en baisse de 0,85",
+		`negative mention by influencer "Titou75" (influence 82)`:                 "mention négative de l'influenceur « Titou75 » (influence 82)",
+		"3 toxic mentions in 1h30m0s":                                             "3 mentions toxiques en 1 h 30 min",
+		"2 mentions with crisis terms in 5m0s (boycott, arnaque)":                 "2 mentions avec des termes de crise en 5 min (boycott, arnaque)",
+		"something new": "something new",
+	} {
+		if got := DetailText("fr", in); got != want {
+			t.Errorf("%q:\n got %q\nwant %q", in, got, want)
+		}
+	}
+	if got := DetailText("en", "3 toxic mentions in 5m0s"); got != "3 toxic mentions in 5m0s" {
+		t.Errorf("en: %q", got)
+	}
+}

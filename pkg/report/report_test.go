@@ -122,7 +122,7 @@ func TestPDFHasTheBrandFigures(t *testing.T) {
 	ctx := context.Background()
 	var buf bytes.Buffer
 	start := time.Now()
-	err = report.Generate(ctx, st.Conn, st.DB, report.Options{Brand: "Duval", Period: 7 * 24 * time.Hour, End: end, Format: report.FormatPDF}, &buf)
+	err = report.Generate(ctx, st.Conn, st.DB, report.Options{Brand: "Duval", Period: 7 * 24 * time.Hour, End: end, Location: time.UTC, Format: report.FormatPDF}, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestHTMLInEnglish(t *testing.T) {
 	st, d := setup(t)
 	var buf bytes.Buffer
 	from := end.Add(-48 * time.Hour)
-	err := report.Generate(context.Background(), st.Conn, st.DB, report.Options{Brand: "Voltéo", Period: 48 * time.Hour, End: end, Lang: report.LangEN}, &buf)
+	err := report.Generate(context.Background(), st.Conn, st.DB, report.Options{Brand: "Voltéo", Period: 48 * time.Hour, End: end, Location: time.UTC, Lang: report.LangEN}, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
