@@ -1,11 +1,14 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,6 +28,11 @@ const (
 	// ActionFollowed on the resolved one (LinkedIncident = the new one).
 	ActionLinked   = "linked"
 	ActionFollowed = "followed"
+	// ActionDetector is one event of the alerter on the incident (opened,
+	// updated, escalated, resolved), written by its recorder with Detail =
+	// DetectorEvent as JSON: veille.alerts keeps only the latest row of an
+	// incident once merged, so the timeline cannot be read there.
+	ActionDetector = "detector"
 )
 
 // Bounds on what people type.
@@ -50,9 +58,9 @@ type IncidentAction struct {
 // Validate checks an action before it is stored and names the bad field.
 func (a IncidentAction) Validate() error {
 	switch a.Action {
-	case ActionAcknowledged, ActionResolved, ActionReopened, ActionAssigned, ActionNote, ActionLinked, ActionFollowed:
+	case ActionAcknowledged, ActionResolved, ActionReopened, ActionAssigned, ActionNote, ActionLinked, ActionFollowed, ActionDetector:
 	default:
-		return fmt.Errorf("%w: action must be acknowledged, resolved, reopened, assigned, note, linked or followed, got %q", ErrBadFilter, a.Action)
+		return fmt.Errorf("%w: action must be acknowledged, resolved, reopened, assigned, note, linked, followed or detector, got %q", ErrBadFilter, a.Action)
 	}
 	switch {
 	case a.IncidentID == "" || len(a.IncidentID) > 200:
@@ -177,12 +185,12 @@ func HandlingOf(acts []IncidentAction) Handling {
 		case ActionFollowed:
 			h.Next = a.LinkedIncident
 		}
+
 	}
 	return h
 }
 
-// DetectorEvent is one event of the alerter on an incident (its first row
-// per seq in veille.alerts; the console's own status rows are actions).
+// DetectorEvent is one event of the alerter on an incident.
 type DetectorEvent struct {
 	Seq        uint64    `json:"seq"`
 	Event      string    `json:"event"`
@@ -190,28 +198,31 @@ type DetectorEvent struct {
 	At         time.Time `json:"at"`
 	CountTotal uint32    `json:"count_total"`
 	CountNeg   uint32    `json:"count_neg"`
+	ResolvedBy string    `json:"resolved_by,omitempty"`
 }
 
-// IncidentEvents returns the detector's events on an incident, oldest first.
-func IncidentEvents(ctx context.Context, conn driver.Conn, db, id string) ([]DetectorEvent, error) {
-	t, err := table(db, "alerts")
-	if err != nil {
-		return nil, err
-	}
-	// version = seq·1e6 + delivery progress; the console's rows are
-	// version+1 of a detector row, so the lowest version of a seq is the
-	// detector's. Aliases are prefixed (18.16 alias resolution).
-	q := fmt.Sprintf(`SELECT e_seq, e_event, e_sev, e_at, e_total, e_neg FROM (
-  SELECT intDiv(version, 1000000) AS e_seq, argMin(event, version) AS e_event, argMin(severity, version) AS e_sev,
-    argMin(updated_at, version) AS e_at, argMin(count_total, version) AS e_total, argMin(count_neg, version) AS e_neg
-  FROM %s WHERE incident_id = ? GROUP BY e_seq) WHERE e_event NOT IN ('acknowledged') ORDER BY e_seq LIMIT 10000`, t)
-	return queryAll(ctx, conn, "incident events", q, []any{id}, func(rows driver.Rows, e *DetectorEvent) error {
-		if err := rows.Scan(&e.Seq, &e.Event, &e.Severity, &e.At, &e.CountTotal, &e.CountNeg); err != nil {
-			return err
+// DetectorAction is the incident_actions row of a detector event (its id
+// is <incident>:<seq>, so a replay stores it once).
+func DetectorAction(incident, brand string, e DetectorEvent) IncidentAction {
+	d, _ := json.Marshal(e)
+	return IncidentAction{IncidentID: incident, Brand: brand, ID: incident + ":" + strconv.FormatUint(e.Seq, 10),
+		Action: ActionDetector, Actor: "veille", At: e.At, Detail: string(d)}
+}
+
+// DetectorEvents are the detector events among an incident's actions,
+// oldest first.
+func DetectorEvents(acts []IncidentAction) []DetectorEvent {
+	var out []DetectorEvent
+	for _, a := range acts {
+		var e DetectorEvent
+		if a.Action != ActionDetector || json.Unmarshal([]byte(a.Detail), &e) != nil {
+			continue
 		}
 		e.At = e.At.UTC()
-		return nil
-	})
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b DetectorEvent) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out
 }
 
 // Sorts of an incident's mentions.
@@ -282,6 +293,10 @@ func IncidentMentions(ctx context.Context, conn driver.Conn, db string, inc Inci
 		end = now
 	}
 	w.add("collected_at <= toDateTime(?)", unix(end))
+	// As the alerter: a mention published long before it was collected
+	// (a first crawl's history) is backfill, not buzz (its default
+	// ignore_older_than, 48h).
+	w.add("published_at >= collected_at - 172800")
 	switch inc.Rule {
 	case "influencer":
 		w.add("is_influencer = 1 AND sentiment_label = 'neg'")

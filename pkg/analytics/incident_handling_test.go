@@ -55,10 +55,26 @@ func TestIncidentHandling(t *testing.T) {
 		}
 	}
 
-	// The detector's timeline: one event per seq, not the console's row.
-	evs, err := analytics.IncidentEvents(ctx, conn, db, "inc-h")
-	if err != nil || len(evs) != 2 || evs[0].Seq != 1 || evs[1].Seq != 2 || !evs[1].At.Equal(base.Add(20*time.Minute)) {
-		t.Fatalf("events %+v %v", evs, err)
+	// The detector's timeline: its events as the recorder stores them
+	// (twice for the replay of event 2: stored once).
+	det := []analytics.IncidentAction{
+		analytics.DetectorAction("inc-h", "Duval", analytics.DetectorEvent{Seq: 2, Event: "escalated", Severity: 7, At: base.Add(20 * time.Minute), CountTotal: 40, CountNeg: 30}),
+		analytics.DetectorAction("inc-h", "Duval", analytics.DetectorEvent{Seq: 1, Event: "opened", Severity: 5, At: base.Add(10 * time.Minute), CountTotal: 20, CountNeg: 18}),
+		analytics.DetectorAction("inc-h", "Duval", analytics.DetectorEvent{Seq: 2, Event: "escalated", Severity: 7, At: base.Add(20 * time.Minute), CountTotal: 40, CountNeg: 30}),
+	}
+	if err := analytics.InsertIncidentActions(ctx, conn, db, det...); err != nil {
+		t.Fatal(err)
+	}
+	all, err := analytics.IncidentActions(ctx, conn, db, "inc-h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := analytics.DetectorEvents(all)
+	if len(evs) != 2 || evs[0].Seq != 1 || evs[1].Event != "escalated" || evs[1].Severity != 7 || !evs[1].At.Equal(base.Add(20*time.Minute)) {
+		t.Fatalf("events %+v", evs)
+	}
+	if h := analytics.HandlingOf(all); h.Assignee != "bob" || h.ResolvedBy != "bob" {
+		t.Fatalf("detector rows change the handling: %+v", h)
 	}
 
 	// Mentions behind it: Duval collected from one window (1h) before it

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/veille-oss/veille/pkg/alert"
+	"github.com/veille-oss/veille/pkg/alert/deliver"
 	"github.com/veille-oss/veille/pkg/analytics"
 	"github.com/veille-oss/veille/pkg/store"
 )
@@ -102,6 +103,16 @@ func linkRows(inc alert.Incident) []analytics.IncidentAction {
 		{IncidentID: inc.Previous, Brand: inc.Brand, ID: inc.Previous + ":followed", Action: analytics.ActionFollowed, Actor: "veille", At: at,
 			LinkedIncident: inc.ID},
 	}
+}
+
+// detectorRow is the timeline row of an event (veille.alerts keeps only an
+// incident's latest row once merged).
+func detectorRow(p deliver.Payload) analytics.IncidentAction {
+	inc := p.Incident
+	return analytics.DetectorAction(inc.ID, inc.Brand, analytics.DetectorEvent{
+		Seq: uint64(max(0, inc.Seq)), Event: string(p.Event), Severity: uint8(max(1, min(10, inc.Severity))), At: inc.UpdatedAt.UTC().Truncate(time.Second),
+		CountTotal: u32(inc.Counts.Total), CountNeg: u32(inc.Counts.Neg), ResolvedBy: inc.ResolvedBy,
+	})
 }
 
 func (r *recorder) insertLinks(ctx context.Context, acts []analytics.IncidentAction) error {

@@ -79,5 +79,14 @@ func TestManualResolveHolds(t *testing.T) {
 		hOld, hNew := analytics.HandlingOf(olds), analytics.HandlingOf(news)
 		return hOld.Next == next.ID && hNew.Previous == first.ID && hNew.PreviousDetail != "", fmt.Sprintf("%+v", acts)
 	})
+	// The detector's timeline of the held incident survives merges of veille.alerts.
+	acts, err := analytics.IncidentActions(ctx, st.Conn, st.DB, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := analytics.DetectorEvents(acts)
+	if len(evs) < 2 || evs[0].Event != "opened" || evs[len(evs)-1].Event != "resolved" || evs[len(evs)-1].ResolvedBy != "alice" {
+		t.Fatalf("detector timeline %+v", evs)
+	}
 	t.Logf("held %s (resolved by alice); new incident %s: %+v", first.ID, next.ID, *next.Regrowth)
 }

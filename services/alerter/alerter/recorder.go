@@ -351,6 +351,7 @@ func (r *recorder) handle(ctx context.Context, b *bus.Bus, msgs []jetstream.Msg)
 		}
 		rows = append(rows, r.accept(p))
 		keep = append(keep, msg)
+		links = append(links, detectorRow(p))
 		if p.Event == alert.Opened {
 			links = append(links, linkRows(p.Incident)...)
 		}

@@ -143,13 +143,7 @@ func (s *Server) handleIncident(w http.ResponseWriter, r *http.Request) {
 		s.queryFailed(w, r, err)
 		return
 	}
-	evs, err := timed(s, "incident_events", func() ([]analytics.DetectorEvent, error) {
-		return analytics.IncidentEvents(ctx, st.Conn, st.DB, inc.ID)
-	})
-	if err != nil {
-		s.queryFailed(w, r, err)
-		return
-	}
+	evs := analytics.DetectorEvents(acts)
 	mp, err := timed(s, "incident_mentions", func() (analytics.MentionPage, error) {
 		return analytics.IncidentMentions(ctx, st.Conn, st.DB, inc, mq, s.now())
 	})
@@ -214,14 +208,6 @@ func (s *Server) handleIncident(w http.ResponseWriter, r *http.Request) {
 // timeline merges the detector's events and people's actions, oldest first.
 func timeline(lang string, evs []analytics.DetectorEvent, acts []analytics.IncidentAction) []TimelineItem {
 	var out []TimelineItem
-	humanResolved := func(at time.Time) bool {
-		for _, a := range acts {
-			if a.Action == analytics.ActionResolved && !a.At.After(at.Add(5*time.Second)) && at.Sub(a.At) < 2*time.Minute {
-				return true
-			}
-		}
-		return false
-	}
 	for _, e := range evs {
 		it := TimelineItem{At: e.At, Source: "detector", Kind: e.Event}
 		switch e.Event {
@@ -231,7 +217,7 @@ func timeline(lang string, evs []analytics.DetectorEvent, acts []analytics.Incid
 			it.Text = tr(lang, "tl.escalated", severityText(lang, int(e.Severity)), e.CountTotal, e.CountNeg)
 		case "resolved":
 			it.Text = tr(lang, "tl.resolved")
-			if humanResolved(e.At) {
+			if e.ResolvedBy != "" {
 				it.Text = tr(lang, "tl.resolved.held")
 			}
 		case "reopened":

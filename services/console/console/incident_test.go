@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/alert"
+	"github.com/veille-oss/veille/pkg/analytics"
 )
 
 // TestIncidentHandling: a CM assigns, notes, resolves and reopens; each
@@ -20,6 +21,11 @@ func TestIncidentHandling(t *testing.T) {
 	ms := fixtures()
 	h.insert(ms)
 	h.insertIncident("inc-9", "Duval", "open", 1_000_000, []string{ms[0].ID})
+	// the alerter's recorder writes the detector's events to the timeline
+	if err := analytics.InsertIncidentActions(context.Background(), h.st.Conn, h.st.DB, analytics.DetectorAction("inc-9", "Duval",
+		analytics.DetectorEvent{Seq: 1, Event: "opened", Severity: 8, At: base, CountTotal: 2, CountNeg: 2})); err != nil {
+		t.Fatal(err)
+	}
 	c, tok := h.login()
 	_, page := h.get(c, "/incidents/inc-9")
 	// neg_spike is no rule of ours: its id shows; severity 8 is 4/4.
