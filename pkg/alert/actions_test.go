@@ -3,6 +3,8 @@ package alert
 import (
 	"testing"
 	"time"
+
+	"github.com/veille-oss/veille/pkg/mention"
 )
 
 // feedNeg sends one negative Duval mention every gap from clk.now for d,
@@ -143,5 +145,42 @@ func TestDetailText(t *testing.T) {
 	}
 	if got := DetailText("en", "3 toxic mentions in 5m0s"); got != "3 toxic mentions in 5m0s" {
 		t.Errorf("en: %q", got)
+	}
+}
+
+// TestManualResolveHoldsToxic: the hold works for a per-mention rule too;
+// its measure is the window's toxic mentions.
+func TestManualResolveHoldsToxic(t *testing.T) {
+	e, clk := testEngine(t, Config{Defaults: Rules{Window: time.Minute, UpdateEvery: 10 * time.Second,
+		Disable: []string{CauseVolume, CauseSentiment, CauseInfluencer, CauseCrisis}}})
+	g := &gen{}
+	toxic := func(d, gap time.Duration) []Event {
+		var evs []Event
+		end := clk.now.Add(d)
+		for at := clk.now; at.Before(end); at = at.Add(gap) {
+			clk.now = at
+			m := g.mention("Duval", "neg", at, "Duval, bande d'escrocs")
+			m.Enrichment.Toxic = true
+			m.Enrichment.Toxicity = []mention.ToxicFlag{{Category: "insult"}}
+			evs = append(evs, e.Observe(m)...)
+			evs = append(evs, e.Tick(at)...)
+		}
+		clk.now = end
+		return evs
+	}
+	evs := toxic(2*time.Minute, 10*time.Second) // 6 toxic a minute
+	if len(evs) == 0 || evs[0].Kind != Opened || evs[0].Incident.Cause != CauseToxic {
+		t.Fatalf("toxic: %v", kinds(evs))
+	}
+	id := evs[0].Incident.ID
+	if r := e.Apply(HumanAction{IncidentID: id, Action: ActionResolved, By: "alice", At: clk.now}); len(r) != 1 || r[0].Kind != Resolved {
+		t.Fatalf("resolve: %+v", r)
+	}
+	if evs := toxic(5*time.Minute, 10*time.Second); len(evs) != 0 {
+		t.Fatalf("toxic at the same rate undid the resolution: %v", kinds(evs))
+	}
+	evs = toxic(time.Minute, 2*time.Second) // 30 a minute
+	if len(evs) == 0 || evs[0].Kind != Opened || evs[0].Incident.Previous != id || evs[0].Incident.Regrowth.Measure != "toxic" {
+		t.Fatalf("regrowth: %+v", evs)
 	}
 }
