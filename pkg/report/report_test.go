@@ -265,7 +265,7 @@ func TestOptionErrors(t *testing.T) {
 func TestSchedule(t *testing.T) {
 	st, d := setup(t)
 	dir := t.TempDir()
-	cfg := report.ScheduleConfig{Dir: dir, Brands: []string{"Duval", "Voltéo"}, Daily: true, Weekly: true, Formats: []string{"html"}, Delay: 15 * time.Minute}
+	cfg := report.ScheduleConfig{Dir: dir, Brands: []string{"Duval", "Voltéo"}, Daily: true, Weekly: true, Formats: []string{"html"}, Delay: 15 * time.Minute, Timezone: "UTC"}
 	ctx := context.Background()
 	// 10 minutes after midnight, the delay is not over: yesterday is the 15th.
 	due, err := cfg.DueAt(end.Add(10 * time.Minute))
