@@ -287,12 +287,17 @@ func (s *Server) act(ctx context.Context, r *http.Request, id, action, assignee,
 	status := map[string]string{analytics.ActionAcknowledged: analytics.StatusAcknowledged,
 		analytics.ActionResolved: analytics.StatusResolved, analytics.ActionReopened: analytics.StatusOpen}[action]
 	if status != "" {
-		kv, err := s.actionsKV(ctx)
-		if err == nil {
-			err = alert.PutAction(ctx, kv, alert.HumanAction{IncidentID: inc.ID, Brand: inc.Brand, Action: action, By: user, At: s.now().UTC()})
-		}
-		if err != nil {
-			return inc, fmt.Errorf("incident action not sent to the alerter: %w", err)
+		// Only resolve and reopen change what the alerter does; the bucket
+		// keeps one action per incident, so an acknowledgement must not
+		// hide a reopening from an alerter that was down.
+		if action != analytics.ActionAcknowledged {
+			kv, err := s.actionsKV(ctx)
+			if err == nil {
+				err = alert.PutAction(ctx, kv, alert.HumanAction{IncidentID: inc.ID, Brand: inc.Brand, Action: action, By: user, At: s.now().UTC()})
+			}
+			if err != nil {
+				return inc, fmt.Errorf("incident action not sent to the alerter: %w", err)
+			}
 		}
 		if inc, err = timed(s, "set_incident_status", func() (analytics.Incident, error) {
 			return analytics.SetIncidentStatus(ctx, st.Conn, st.DB, inc.ID, status, now)
