@@ -63,6 +63,13 @@ type incState struct {
 	LastFire     time.Time `json:"last_fire"`
 	LastNotified time.Time `json:"last_notified"`
 	Dirty        bool      `json:"dirty"`
+	// HumanAt is the time of the last person's action applied (see Apply);
+	// Held marks an incident a person resolved, HeldAt the detector's
+	// window level then and HeldBy who resolved it.
+	HumanAt time.Time `json:"human_at,omitzero"`
+	Held    bool      `json:"held,omitempty"`
+	HeldAt  int       `json:"held_at,omitempty"`
+	HeldBy  string    `json:"held_by,omitempty"`
 }
 
 // Engine runs the detectors and keeps incidents. It is safe for concurrent use.
@@ -78,6 +85,7 @@ type Engine struct {
 	seenNext  int
 	dropped   int
 	words     words // scratch of Observe's crisis term matching
+	relapse   map[string]relapse
 }
 
 // NewEngine returns an engine; cfg must have passed Validate. clock gives
@@ -99,6 +107,7 @@ func NewEngine(cfg Config, clock func() time.Time) *Engine {
 		incidents: map[string]*incState{},
 		seen:      map[string]struct{}{},
 		seenRing:  make([]string, cfg.DedupSize),
+		relapse:   map[string]relapse{},
 	}
 }
 
@@ -356,6 +365,10 @@ func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }
 func (e *Engine) fire(events []Event, b *brandState, cause string, t time.Time, strength, expected float64, detail string, mc Counts) []Event {
 	key := brandKey(b.Name) + "\x00" + family(cause)
 	st := e.incidents[key]
+	if e.held(b, st, key, cause, t) {
+		return events
+	}
+	st = e.incidents[key]
 	if st != nil && st.Inc.Open() {
 		st.LastFire = t
 		st.Inc.Strength = math.Max(st.Inc.Strength, strength)
@@ -375,7 +388,9 @@ func (e *Engine) fire(events []Event, b *brandState, cause string, t time.Time, 
 	// the current mention is in the window and is fed by the caller: take
 	// it out of the seed so it is not counted twice.
 	seed = subCounts(seed, mc)
-	return e.open(events, b, st, key, cause, t, strength, expected, detail, seed, top, b.Ring.Win.Neg)
+	events = e.open(events, b, st, key, cause, t, strength, expected, detail, seed, top, b.Ring.Win.Neg)
+	e.linkRelapse(key)
+	return events
 }
 
 func subCounts(a, b Counts) Counts {
@@ -388,6 +403,10 @@ func subCounts(a, b Counts) Counts {
 func (e *Engine) fireEvent(events []Event, b *brandState, cause string, t time.Time, strength float64, detail string, top TopMention, mc Counts, keep func(recent) bool) []Event {
 	key := brandKey(b.Name) + "\x00" + cause
 	st := e.incidents[key]
+	if e.held(b, st, key, cause, t) {
+		return events
+	}
+	st = e.incidents[key]
 	if st == nil || !st.Inc.Open() {
 		var seed Counts
 		var tops []TopMention
@@ -403,6 +422,7 @@ func (e *Engine) fireEvent(events []Event, b *brandState, cause string, t time.T
 			}
 		}
 		events = e.open(events, b, st, key, cause, t, strength, 0, detail, seed, tops, 0)
+		e.linkRelapse(key)
 		st = e.incidents[key]
 	} else {
 		st.Inc.Strength = math.Max(st.Inc.Strength, strength)
@@ -518,7 +538,7 @@ func (e *Engine) Tick(now time.Time) []Event {
 		}
 		inc := &st.Inc
 		if !inc.Open() {
-			if now.Sub(inc.ResolvedAt) >= rl.Cooldown {
+			if holdOver(st, &rl, now) {
 				delete(e.incidents, k)
 			}
 			continue

@@ -133,6 +133,13 @@ type Incident struct {
 	// Peak is the highest negative count seen in one window.
 	Peak int    `json:"peak,omitempty"`
 	Link string `json:"link,omitempty"`
+	// ResolvedBy is the person who resolved the incident (empty when the
+	// detector did, after resolve_after of quiet).
+	ResolvedBy string `json:"resolved_by,omitempty"`
+	// Previous is the incident a person resolved before the crisis grew
+	// again and this one opened; Regrowth says by how much.
+	Previous string    `json:"previous_incident,omitempty"`
+	Regrowth *Regrowth `json:"regrowth,omitempty"`
 }
 
 // Window is the detection window of the incident.

@@ -267,7 +267,17 @@ func (a *alerter) lead(ctx context.Context, l *lease) error {
 	if err != nil {
 		return err
 	}
-	p := &processor{a: a, eng: eng, ss: ss, ob: ob, cons: cons, heldMax: heldMax(cons)}
+	// People's actions (resolve, reopen) from the console: read at start
+	// and watched, so a manual resolution holds through detector updates.
+	actions := &actionQueue{}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.watchActions(lctx, actions); err != nil && lctx.Err() == nil {
+			a.log.Error("people's incident actions not read: a manual resolution may be undone", "err", err)
+		}
+	}()
+	p := &processor{a: a, eng: eng, ss: ss, ob: ob, cons: cons, heldMax: heldMax(cons), actions: actions}
 	err = p.loop(lctx)
 	if c := context.Cause(lctx); errors.Is(c, ErrLeaseLost) {
 		return c
@@ -370,6 +380,7 @@ type processor struct {
 	heldMax  int             // snapshot (and ack) once this many are held
 	lastSnap time.Time
 	nextTick time.Time
+	actions  *actionQueue
 }
 
 func (p *processor) loop(ctx context.Context) error {
@@ -447,6 +458,11 @@ func (p *processor) cycle(ctx context.Context, msgs []jetstream.Msg) error {
 		}
 		events = append(events, p.eng.Observe(m)...)
 		a.mentions.Inc()
+	}
+	if p.actions != nil {
+		for _, h := range p.actions.take() {
+			events = append(events, p.eng.Apply(h)...)
+		}
 	}
 	now := time.Now()
 	ticked := false

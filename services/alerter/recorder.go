@@ -18,6 +18,7 @@ import (
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/store"
+	"github.com/veille-oss/veille/pkg/store/analytics"
 )
 
 // RecorderDurable is the consumer that copies the ALERTS stream into
@@ -335,6 +336,7 @@ func (r *recorder) flushStatuses(ctx context.Context) {
 func (r *recorder) handle(ctx context.Context, b *bus.Bus, msgs []jetstream.Msg) {
 	rows := make([][]any, 0, len(msgs))
 	keep := make([]jetstream.Msg, 0, len(msgs))
+	var links []analytics.IncidentAction
 	for _, msg := range msgs {
 		var p deliver.Payload
 		if err := json.Unmarshal(msg.Data(), &p); err != nil {
@@ -349,8 +351,16 @@ func (r *recorder) handle(ctx context.Context, b *bus.Bus, msgs []jetstream.Msg)
 		}
 		rows = append(rows, r.accept(p))
 		keep = append(keep, msg)
+		links = append(links, detectorRow(p))
+		if p.Event == alert.Opened {
+			links = append(links, linkRows(p.Incident)...)
+		}
 	}
-	if err := r.insert(ctx, rows); err != nil {
+	err := r.insert(ctx, rows)
+	if err == nil {
+		err = r.insertLinks(ctx, links)
+	}
+	if err != nil {
 		r.failures.Inc()
 		if errors.Is(err, store.ErrRowRefused) {
 			// the driver refused a value: retrying cannot help

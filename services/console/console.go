@@ -78,6 +78,7 @@ type Server struct {
 	pages    *pages
 	mod      moderation
 	handler  http.Handler
+	inc      incidentState
 
 	queryDur *prometheus.HistogramVec
 	logins   *prometheus.CounterVec
@@ -187,6 +188,9 @@ func New(ctx context.Context, env *service.Env, opts Options) (*Server, error) {
 	if err := s.startLive(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.startAlerts(); err != nil {
+		return nil, err
+	}
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	if opts.Store != nil {
@@ -235,6 +239,9 @@ func (s *Server) connect(ctx context.Context) {
 func (s *Server) Close() {
 	if s.sub != nil {
 		_ = s.sub.Unsubscribe()
+	}
+	if s.inc.sub != nil {
+		_ = s.inc.sub.Unsubscribe()
 	}
 	s.cancel()
 	<-s.done
@@ -292,6 +299,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/incidents/{id}/ack", s.auth(kindAPI, s.handleIncidentStatus("acknowledged")))
 	mux.Handle("POST /api/incidents/{id}/resolve", s.auth(kindAPI, s.handleIncidentStatus("resolved")))
 	mux.Handle("GET /api/sources", s.auth(kindAPI, s.handleSourcesAPI))
+	s.incidentRoutes(mux)
 	mux.Handle("GET /export.csv", s.auth(kindAPI, s.handleCSV))
 	mux.Handle("/", s.auth(kindHTML, func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, tr(pickLang(r, s.env.Config.Console.Lang), "err.notfound"))

@@ -152,8 +152,10 @@ func TestIncidentsAcknowledgeAndResolve(t *testing.T) {
 	if _, page = h.get(c, "/incidents?status=all"); !strings.Contains(page, "inc-8") {
 		t.Fatal("past incident missing from all")
 	}
+	// Every mention behind it: the brand's 5 mentions collected since one
+	// window (1h) before it opened, not only its top 2.
 	_, page = h.get(c, "/incidents/inc-7")
-	if !strings.Contains(page, `data-status="open"`) || strings.Count(page, `class="card sent-neg"`) != 2 || !strings.Contains(page, `id="ack"`) {
+	if !strings.Contains(page, `data-status="open"`) || strings.Count(page, `class="card sent-neg"`) != 3 || strings.Count(page, `class="card sent-`) != 5 || !strings.Contains(page, `id="ack"`) {
 		t.Fatalf("incident page:\n%s", page)
 	}
 	resp, _ = h.post(c, "/incidents/inc-7/ack", url.Values{"csrf_token": {tok}})

@@ -38,6 +38,9 @@ func pickLang(r *http.Request, def string) string {
 func tr(lang, key string, args ...any) string {
 	msg, ok := catalogue[lang][key]
 	if !ok {
+		msg, ok = incidentCatalogue[lang][key]
+	}
+	if !ok {
 		msg, ok = catalogue["fr"][key]
 	}
 	if !ok {

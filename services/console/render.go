@@ -46,7 +46,7 @@ var funcs = template.FuncMap{
 
 func parsePages() (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
-	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/card.html")
+	base, err := template.New("layout").Funcs(funcs).Funcs(incidentFuncs).ParseFS(templateFS, "templates/layout.html", "templates/card.html")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}

@@ -47,13 +47,15 @@ type Options struct {
 	Brand string
 	// Period is the span covered, ending at End; 0 means 24h. At most a year.
 	Period time.Duration
-	// End is exclusive; zero means now, truncated to the hour.
+	// End is exclusive; zero means now (to the second), so a report made
+	// right after a crisis contains it.
 	End time.Time
 	// Lang is fr (default) or en.
 	Lang string
 	// Format is html (default) or pdf.
 	Format string
-	// Location is the time zone dates are shown in (default UTC).
+	// Location is the time zone dates are shown in, named on the report
+	// (default Europe/Paris, DefaultZone).
 	Location *time.Location
 	// Chromium is the browser binary for PDFs; empty searches PATH.
 	Chromium string
@@ -76,7 +78,7 @@ func (o *Options) normalize(now time.Time) error {
 		return fmt.Errorf("%w: period must be between 1h and 366 days, got %s", ErrOptions, o.Period)
 	}
 	if o.End.IsZero() {
-		o.End = now.Truncate(time.Hour)
+		o.End = now.Truncate(time.Second)
 	}
 	o.End = o.End.UTC()
 	switch o.Lang {
@@ -94,7 +96,11 @@ func (o *Options) normalize(now time.Time) error {
 		return fmt.Errorf("%w: format must be html or pdf, got %q", ErrOptions, o.Format)
 	}
 	if o.Location == nil {
-		o.Location = time.UTC
+		loc, err := LoadZone(DefaultZone)
+		if err != nil {
+			return err
+		}
+		o.Location = loc
 	}
 	if o.Limit <= 0 {
 		o.Limit = 10
@@ -189,6 +195,8 @@ type Data struct {
 	Languages   []analytics.LangCount
 	Terms       analytics.Terms
 	Incidents   []analytics.Incident
+	// Handling is how people handled each incident (by incident id).
+	Handling map[string]analytics.Handling
 }
 
 // TopMention is one of the period's most visible mentions.
@@ -252,6 +260,9 @@ func Build(ctx context.Context, conn driver.Conn, db string, opt Options) (*Data
 		return nil, err
 	}
 	if d.Incidents, err = analytics.Incidents(ctx, conn, db, analytics.Filter{Brand: opt.Brand, From: from, To: opt.End, Limit: opt.Limit}); err != nil {
+		return nil, err
+	}
+	if d.Handling, err = analytics.HandlingByIncident(ctx, conn, db, d.Incidents); err != nil {
 		return nil, err
 	}
 	if err := d.reach(ctx, conn, db); err != nil {

@@ -120,7 +120,7 @@ func TestPDFHasTheBrandFigures(t *testing.T) {
 	ctx := context.Background()
 	var buf bytes.Buffer
 	start := time.Now()
-	err := report.Generate(ctx, st.Conn, st.DB, report.Options{Brand: "Duval", Period: 7 * 24 * time.Hour, End: end, Format: report.FormatPDF}, &buf)
+	err := report.Generate(ctx, st.Conn, st.DB, report.Options{Brand: "Duval", Period: 7 * 24 * time.Hour, End: end, Location: time.UTC, Format: report.FormatPDF}, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestHTMLInEnglish(t *testing.T) {
 	st, d := setup(t)
 	var buf bytes.Buffer
 	from := end.Add(-48 * time.Hour)
-	err := report.Generate(context.Background(), st.Conn, st.DB, report.Options{Brand: "Voltéo", Period: 48 * time.Hour, End: end, Lang: report.LangEN}, &buf)
+	err := report.Generate(context.Background(), st.Conn, st.DB, report.Options{Brand: "Voltéo", Period: 48 * time.Hour, End: end, Location: time.UTC, Lang: report.LangEN}, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestOptionErrors(t *testing.T) {
 func TestSchedule(t *testing.T) {
 	st, d := setup(t)
 	dir := t.TempDir()
-	cfg := report.ScheduleConfig{Dir: dir, Brands: []string{"Duval", "Voltéo"}, Daily: true, Weekly: true, Formats: []string{"html"}, Delay: 15 * time.Minute}
+	cfg := report.ScheduleConfig{Dir: dir, Brands: []string{"Duval", "Voltéo"}, Daily: true, Weekly: true, Formats: []string{"html"}, Delay: 15 * time.Minute, Timezone: "UTC"}
 	ctx := context.Background()
 	// 10 minutes after midnight, the delay is not over: yesterday is the 15th.
 	due, err := cfg.DueAt(end.Add(10 * time.Minute))

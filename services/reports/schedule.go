@@ -25,7 +25,7 @@ import (
 //	  weekly: true                # last week (Monday to Sunday), written on Monday
 //	  formats: [html, pdf]
 //	  lang: fr                    # or en
-//	  timezone: Europe/Paris      # where days start (default UTC)
+//	  timezone: Europe/Paris      # where days start, and the zone the reports' times are in (default Europe/Paris)
 //	  delay: 15m                  # wait after midnight for late mentions
 type ScheduleConfig struct {
 	Dir      string        `yaml:"dir"`
@@ -64,13 +64,13 @@ func (c *ScheduleConfig) check() (*time.Location, error) {
 	if c.Delay < 0 || c.Delay > 12*time.Hour {
 		return nil, fmt.Errorf("%w: reports.delay: must be between 0 and 12h, got %s", ErrOptions, c.Delay)
 	}
-	loc := time.UTC
-	if c.Timezone != "" {
-		l, err := time.LoadLocation(c.Timezone)
-		if err != nil {
-			return nil, fmt.Errorf("%w: reports.timezone: %v", ErrOptions, err)
-		}
-		loc = l
+	tz := c.Timezone
+	if tz == "" {
+		tz = DefaultZone
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reports.timezone: %v", ErrOptions, err)
 	}
 	return loc, nil
 }

@@ -425,8 +425,15 @@ func TestIncidents(t *testing.T) {
 	if _, err := analytics.IncidentByID(ctx, conn, db, "nope"); !errors.Is(err, analytics.ErrNotFound) {
 		t.Fatalf("unknown incident: %v", err)
 	}
-	if _, err := analytics.SetIncidentStatus(ctx, conn, db, "inc-a", "open", now); !errors.Is(err, analytics.ErrBadFilter) {
-		t.Fatalf("reopen by hand: %v", err)
+	if _, err := analytics.SetIncidentStatus(ctx, conn, db, "inc-a", "closed", now); !errors.Is(err, analytics.ErrBadFilter) {
+		t.Fatalf("unknown status: %v", err)
+	}
+	reopened, err := analytics.SetIncidentStatus(ctx, conn, db, "inc-a", analytics.StatusOpen, now.Add(2*time.Minute))
+	if err != nil || reopened.Event != "reopened" || !reopened.ResolvedAt.IsZero() {
+		t.Fatalf("reopen by hand: %+v %v", reopened, err)
+	}
+	if got, _ = analytics.IncidentByID(ctx, conn, db, "inc-a"); got.Status != "open" || !got.Active() {
+		t.Fatalf("after reopen: %+v", got)
 	}
 	if _, err := analytics.SetIncidentStatus(ctx, conn, db, "nope", analytics.StatusResolved, now); !errors.Is(err, analytics.ErrNotFound) {
 		t.Fatalf("resolve unknown: %v", err)

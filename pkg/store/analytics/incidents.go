@@ -149,12 +149,13 @@ func IncidentByID(ctx context.Context, conn driver.Conn, db, id string) (Inciden
 	return out[0], nil
 }
 
-// SetIncidentStatus records that a person acknowledged or resolved an
-// incident: a copy of its latest row with the new status, event and
-// updated_at, and version + 1, so it becomes the current state.
+// SetIncidentStatus records that a person acknowledged, resolved or
+// reopened (status open) an incident: a copy of its latest row with the new
+// status, event (acknowledged, resolved, reopened) and updated_at, and
+// version + 1, so it becomes the current state.
 func SetIncidentStatus(ctx context.Context, conn driver.Conn, db, id, status string, now time.Time) (Incident, error) {
-	if status != StatusAcknowledged && status != StatusResolved {
-		return Incident{}, fmt.Errorf("%w: status must be acknowledged or resolved, got %q", ErrBadFilter, status)
+	if status != StatusAcknowledged && status != StatusResolved && status != StatusOpen {
+		return Incident{}, fmt.Errorf("%w: status must be acknowledged, resolved or open, got %q", ErrBadFilter, status)
 	}
 	inc, err := IncidentByID(ctx, conn, db, id)
 	if err != nil {
@@ -162,7 +163,12 @@ func SetIncidentStatus(ctx context.Context, conn driver.Conn, db, id, status str
 	}
 	t, _ := table(db, "alerts")
 	now = now.UTC().Truncate(time.Second)
-	inc.Status, inc.Event, inc.UpdatedAt = status, status, now
+	event := status
+	if status == StatusOpen {
+		event = ActionReopened
+		inc.ResolvedAt = time.Time{}
+	}
+	inc.Status, inc.Event, inc.UpdatedAt = status, event, now
 	inc.Version++
 	if status == StatusResolved && inc.ResolvedAt.IsZero() {
 		inc.ResolvedAt = now

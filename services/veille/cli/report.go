@@ -18,7 +18,8 @@ func cmdReport(ctx context.Context, args []string, s stdio) int {
 	period := fs.String("period", "7d", "period ending now: 24h, 1d, 7d, 30d…")
 	out := fs.String("out", "", "output file; .pdf prints with headless Chromium, .html otherwise")
 	lang := fs.String("lang", "fr", "fr or en")
-	end := fs.String("end", "", "end of the period (RFC 3339), default now")
+	end := fs.String("end", "", "end of the period (RFC 3339); default now, to the second, so a crisis of the last minutes is in it")
+	tz := fs.String("tz", report.DefaultZone, "time zone of the report's times, named on it (IANA name: Europe/Paris, Africa/Abidjan, UTC…)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -41,7 +42,12 @@ func cmdReport(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "veille report: --out:", err)
 		return 2
 	}
-	opt := report.Options{Brand: *brand, Period: p, Lang: *lang, Format: format}
+	loc, err := report.LoadZone(*tz)
+	if err != nil {
+		fmt.Fprintln(s.err, "veille report: --tz:", err)
+		return 2
+	}
+	opt := report.Options{Brand: *brand, Period: p, Lang: *lang, Format: format, Location: loc}
 	if *end != "" {
 		if opt.End, err = time.Parse(time.RFC3339, *end); err != nil {
 			fmt.Fprintln(s.err, "veille report: --end:", err)
