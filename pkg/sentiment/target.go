@@ -1,0 +1,883 @@
+package sentiment
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Target is one brand whose sentiment is wanted: its name and aliases are
+// anchors (they say which clauses speak of it) and, with Terms (the words
+// of its watch query), are never read as sentiment cues.
+type Target struct {
+	Name    string
+	Aliases []string
+	Terms   []string
+}
+
+// SentenceSplitter cuts a text into its sentences, in order. The default,
+// SplitSentences, knows French and English punctuation; a language-aware
+// splitter (English NER/segmentation) can be plugged in instead.
+type SentenceSplitter func(text string) []string
+
+// TargetResult is the sentiment expressed about one target.
+type TargetResult struct {
+	Brand string `json:"brand"`
+	Result
+	// Found reports that the target is named in the text.
+	Found bool `json:"found"`
+}
+
+// TargetScorer scores the sentiment about each of a fixed set of targets.
+// It is immutable and safe for concurrent use.
+type TargetScorer struct {
+	a       *Analyzer
+	split   SentenceSplitter
+	targets []compiledTarget
+}
+
+type compiledTarget struct {
+	name    string
+	anchors []anchor
+	masks   [][]string // query words: masked, not anchors
+}
+
+// anchor is a name or alias as folded token norms. cased: the name is an
+// ordinary word ("Vague", "Orange"), so only a capitalised occurrence
+// anchors the brand (every occurrence is masked all the same).
+type anchor struct {
+	norms []string
+	cased bool
+}
+
+// maxTargets bounds the targets of one text (a bit mask per clause).
+const maxTargets = 64
+
+// NewTargetScorer compiles targets; a nil split uses SplitSentences.
+func NewTargetScorer(a *Analyzer, targets []Target, split SentenceSplitter) *TargetScorer {
+	if split == nil {
+		split = SplitSentences
+	}
+	s := &TargetScorer{a: a, split: split}
+	for _, t := range targets {
+		if len(s.targets) == maxTargets {
+			break
+		}
+		s.targets = append(s.targets, s.compile(t))
+	}
+	return s
+}
+
+func (s *TargetScorer) compile(t Target) compiledTarget {
+	c := compiledTarget{name: t.Name}
+	for _, n := range append([]string{t.Name}, t.Aliases...) {
+		if norms := normsOf(n); len(norms) > 0 {
+			c.anchors = append(c.anchors, anchor{norms: norms, cased: s.ordinary(norms)})
+		}
+	}
+	for _, w := range t.Terms {
+		if norms := normsOf(w); len(norms) > 0 {
+			c.masks = append(c.masks, norms)
+		}
+	}
+	return c
+}
+
+// ordinary reports a one-word name that is also a French or English word.
+func (s *TargetScorer) ordinary(norms []string) bool {
+	if len(norms) != 1 {
+		return false
+	}
+	_, lex := s.a.lex[norms[0]]
+	_, common := s.a.intern[norms[0]]
+	return lex || common
+}
+
+func normsOf(s string) []string {
+	toks := tokenizeInto(nil, s, nil)
+	out := make([]string, 0, len(toks))
+	for _, t := range toks {
+		out = append(out, t.Norm)
+	}
+	return out
+}
+
+// Analyze is the sentiment about brand in text. brand need not be one of
+// the scorer's targets; extra are more words that name it in this text
+// (the terms the watch query matched).
+func (s *TargetScorer) Analyze(text, brand string, extra []string) Result {
+	targets := s.targets
+	k := -1
+	for i := range targets {
+		if strings.EqualFold(targets[i].name, brand) {
+			k = i
+			break
+		}
+	}
+	if k < 0 || len(extra) > 0 {
+		targets = slices.Clone(targets)
+		if k < 0 {
+			if len(targets) == maxTargets {
+				targets = targets[:maxTargets-1]
+			}
+			targets = append(targets, s.compile(Target{Name: brand}))
+			k = len(targets) - 1
+		}
+		t := targets[k]
+		t.anchors = slices.Clone(t.anchors)
+		for _, w := range extra {
+			if norms := normsOf(w); len(norms) > 0 {
+				t.anchors = append(t.anchors, anchor{norms: norms})
+			}
+		}
+		targets[k] = t
+	}
+	return s.score(text, targets)[k].Result
+}
+
+// AnalyzeAll is the sentiment about every target, in the scorer's order.
+func (s *TargetScorer) AnalyzeAll(text string) []TargetResult {
+	return s.score(text, s.targets)
+}
+
+// Word classes of the target layer (folded forms).
+var (
+	// clauseLeads open a clause that outweighs the ones before it.
+	clauseLeads = wordSet("mais cependant pourtant toutefois neanmoins heureusement malheureusement finalement " +
+		"maintenant desormais sauf but however although though whereas luckily unfortunately eventually now")
+	// concessive marks make their clause a concession: "certes", "au début", "je ne dirais pas".
+	concessives    = wordSet("certes debut dirais dirai avoue admettons evidemment bien_sur admittedly sure first")
+	sarcasmOpeners = wordSet("merci bravo felicitations chapeau genial super thanks thank congrats congratulations " +
+		"champions champion")
+	ironicEmoji   = map[string]bool{"👏": true, "🙃": true}
+	complaintCues = wordSet("panne pannes coupure coupe coupee coupes plante perdu perdue perdus ecrase ecrasee " +
+		"retard retards attente injoignable annule annulee annules supprime supprimee bloque bloquee manque manquee " +
+		"fausse faux redemarre outage outages delay delays fee fees lost broken cancelled down")
+	complaintAfterSans = wordSet("internet reseau telephone connexion reponse nouvelles ligne electricite eau " +
+		"chauffage tele tv service wifi signal")
+	newsCues = wordSet("annonce annoncent annonce annonce ouvre ouvrira ouvrent inaugure inaugurera publie publiera " +
+		"publient presente presentera presentent lance lancera lancent nomme nommera demenage demenagera installe " +
+		"implante recrute recrutera rachete rachetera organise organisera tiendra tient investit investira rappelle " +
+		"signe signera partenariat resultats resultat chiffre trimestre trimestriel trimestriels semestriel annuel annuels " +
+		"conference rebaptise sponsorise deploie teste ouverture fermeture selon change appartient " +
+		"opening opens announces announced publishes results quarterly appointed launches launching moves hold holds " +
+		"press conference talks investor")
+	opinionCues = wordSet("je j me moi mon ma mes i my me nous")
+	// comparators: "mieux que" (+), "pire que" (-); "plus/moins ADJ que" takes ADJ's sign.
+	compWords = map[string]float64{"mieux": 1, "meilleur": 1, "meilleure": 1, "meilleurs": 1, "meilleures": 1,
+		"superieur": 1, "superieure": 1, "better": 1, "cheaper": 1, "faster": 1, "pire": -1, "pires": -1,
+		"inferieur": -1, "inferieure": -1, "worse": -1, "slower": -1, "pricier": -1}
+	compThan   = wordSet("que qu than a au aux celui celle ceux")
+	switchFrom = wordSet("quitte quitter quittee resilie left leave switched switch abandonne lache")
+	switchTo   = wordSet("pour for to chez vers")
+	preferVerb = wordSet("prefere preferer preferons preferez prefer prefers preferred")
+	preferOver = wordSet("a au aux over to than que")
+	unlikeMark = wordSet("contrairement unlike difference")
+	beforeMark = wordSet("avant before ancien ancienne previously")
+)
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// tclause is one clause of a sentence: a token span, its rule-layer sum
+// and the targets it names.
+type tclause struct {
+	from, to int
+	sum      float64
+	hits     []Hit
+	targets  uint64
+	weight   float64 // concession weight (1, or less when a later clause overrules it)
+	owner    int     // target an unnamed clause speaks of (-1: the whole sentence's)
+	compIdx  int     // token index of a comparator's "que"/"than", -1 if none
+	compSign float64
+	compEv   string
+}
+
+// targetAcc accumulates the weighted evidence about one target.
+type targetAcc struct {
+	sum   float64
+	found bool
+	ev    []scored
+}
+
+type scored struct {
+	phrase string
+	v      float64
+}
+
+func (acc *targetAcc) add(phrase string, v float64) {
+	acc.sum += v
+	if phrase != "" && v != 0 {
+		acc.ev = append(acc.ev, scored{phrase, v})
+	}
+}
+
+// sentInfo is one sentence prepared for the target layer.
+type sentInfo struct {
+	toks    []Token
+	anchor  []int // target named at each token, -1 elsewhere
+	clauses []tclause
+	targets uint64
+	lead    bool // opens with "heureusement", "mais"…: the sentences before weigh less
+	news    bool // an announcement verb or noun ("ouvre", "résultats")
+	opinion bool // a first-person mark ("je", "mon", "I")
+	sarcasm string
+}
+
+// score runs the target layer over text for targets (at most maxTargets).
+func (s *TargetScorer) score(text string, targets []compiledTarget) []TargetResult {
+	accs := make([]targetAcc, len(targets))
+	infos := make([]sentInfo, 0, 4)
+	all := uint64(0)
+	for _, st := range s.split(text) {
+		si := s.sentence(st, targets)
+		if len(si.toks) == 0 {
+			continue
+		}
+		all |= si.targets
+		infos = append(infos, si)
+	}
+	for k := range infos {
+		if infos[k].lead {
+			for j := 0; j < k; j++ {
+				for c := range infos[j].clauses {
+					infos[j].clauses[c].weight *= 0.35
+				}
+			}
+		}
+	}
+	single := bits(all) == 1
+	prev := uint64(0)
+	for k := range infos {
+		si := &infos[k]
+		about := si.targets
+		if about == 0 {
+			// no brand named: the sentence goes on about the previous
+			// sentence's brand (or, first, the next one's).
+			about = prev
+			if about == 0 {
+				for j := k + 1; j < len(infos) && about == 0; j++ {
+					about = infos[j].targets
+				}
+			}
+			if !single && bits(about) != 1 {
+				about = 0
+			}
+		}
+		for t := range targets {
+			bit := uint64(1) << t
+			if about&bit == 0 {
+				continue
+			}
+			maxW := 0.0
+			for c := range si.clauses {
+				cl := &si.clauses[c]
+				var w float64
+				switch {
+				case si.targets == 0:
+					w = 0.5
+				case cl.targets&bit != 0:
+					w = 1
+					accs[t].found = true
+				case cl.targets != 0:
+					w = 0
+				case si.targets == bit:
+					w = 1
+				case cl.owner == t:
+					w = 0.8
+				}
+				w *= cl.weight
+				if w == 0 {
+					continue
+				}
+				maxW = max(maxW, w)
+				s.addClause(&accs[t], si.anchor, cl, t, w)
+			}
+			if si.sarcasm != "" && maxW > 0 {
+				accs[t].add("sarcasme:"+si.sarcasm, -0.8*maxW)
+			}
+		}
+		s.relations(si, accs, len(targets), !single && all != 0)
+		if si.targets != 0 {
+			prev = si.targets
+		}
+	}
+	out := make([]TargetResult, len(targets))
+	for t := range targets {
+		news, opinion := false, false
+		for k := range infos {
+			if infos[k].targets&(1<<t) != 0 {
+				news = news || infos[k].news
+				opinion = opinion || infos[k].opinion
+			}
+		}
+		out[t] = TargetResult{Brand: targets[t].name, Found: accs[t].found, Result: finish(&accs[t], news && !opinion)}
+	}
+	return out
+}
+
+func bits(m uint64) int {
+	n := 0
+	for ; m != 0; m &= m - 1 {
+		n++
+	}
+	return n
+}
+
+// sentence tokenizes one sentence, marks and masks the targets, cuts the
+// clauses and scores each with the rule layer.
+func (s *TargetScorer) sentence(text string, targets []compiledTarget) sentInfo {
+	toks := tokenizeInto(nil, text, s.a.intern)
+	si := sentInfo{toks: toks}
+	if len(toks) == 0 {
+		return si
+	}
+	si.anchor = markAnchors(toks, targets)
+	si.clauses = s.clauses(toks, si.anchor)
+	for _, c := range si.clauses {
+		si.targets |= c.targets
+	}
+	first := true
+	for i := range toks {
+		t := &toks[i]
+		if t.Kind != KWord || si.anchor[i] >= 0 || t.Norm == maskNorm {
+			continue
+		}
+		if first {
+			si.lead = clauseLeads[t.Norm] || t.Norm == "par" && i+1 < len(toks) && toks[i+1].Norm == "contre"
+			first = false
+		}
+		si.news = si.news || newsCues[t.Norm]
+		si.opinion = si.opinion || opinionCues[t.Norm]
+	}
+	for _, t := range toks {
+		if t.Kind == KEmoji {
+			si.opinion = true
+		}
+	}
+	si.sarcasm = sarcasm(toks, si.anchor, si.clauses)
+	if si.sarcasm != "" {
+		// the praise is the irony: "merci X pour ces trois jours sans internet".
+		for c := range si.clauses {
+			cl := &si.clauses[c]
+			cl.sum = 0
+			for h := range cl.hits {
+				if cl.hits[h].Value > 0 {
+					cl.hits[h].Value *= -0.8
+					cl.hits[h].Phrase += "~ironie"
+				}
+				cl.sum += cl.hits[h].Value
+			}
+		}
+	}
+	return si
+}
+
+// maskNorm replaces the norm of brand and query words: no lexicon entry,
+// no model feature learnt from it.
+const maskNorm = "<brand>"
+
+// markAnchors returns, per token, the target it names (-1), and masks every
+// brand, alias and query word in toks.
+func markAnchors(toks []Token, targets []compiledTarget) []int {
+	anc := make([]int, len(toks))
+	for i := range anc {
+		anc[i] = -1
+	}
+	for i := 0; i < len(toks); i++ {
+		best, bestN, bestAnchor := -1, 0, false
+		for t := range targets {
+			for _, a := range targets[t].anchors {
+				if len(a.norms) > bestN && matchNorms(toks, i, a.norms) {
+					best, bestN = t, len(a.norms)
+					bestAnchor = !a.cased || startsUpper(toks[i].Raw)
+				}
+			}
+			for _, m := range targets[t].masks {
+				if len(m) > bestN && matchNorms(toks, i, m) {
+					best, bestN, bestAnchor = t, len(m), false
+				}
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		for j := i; j < i+bestN; j++ {
+			if bestAnchor {
+				anc[j] = best
+			}
+			if toks[j].Kind == KWord {
+				toks[j].Norm = maskNorm
+			}
+		}
+		i += bestN - 1
+	}
+	return anc
+}
+
+func matchNorms(toks []Token, i int, norms []string) bool {
+	if i+len(norms) > len(toks) {
+		return false
+	}
+	for k, n := range norms {
+		if toks[i+k].Norm != n {
+			return false
+		}
+	}
+	return true
+}
+
+func startsUpper(s string) bool {
+	r, _ := utf8.DecodeRuneInString(strings.TrimLeft(s, "#@"))
+	return unicode.IsUpper(r)
+}
+
+// clauses cuts a sentence at commas, semicolons, colons, brackets and
+// contrast words, and scores each clause with the rule layer.
+func (s *TargetScorer) clauses(toks []Token, anc []int) []tclause {
+	var out []tclause
+	start := 0
+	lead := false
+	flush := func(end int, nextLead bool) {
+		if end > start {
+			from := start
+			if lead {
+				from++ // the contrast word itself is no evidence
+			}
+			c := tclause{from: start, to: end, weight: 1, owner: -1, compIdx: -1}
+			if from < end {
+				r := s.a.analyseInto(toks[from:end], nil, nil)
+				c.hits = r.Hits
+				for _, h := range r.Hits {
+					c.sum += h.Value
+				}
+			}
+			for j := start; j < end; j++ {
+				if anc[j] >= 0 {
+					c.targets |= 1 << anc[j]
+				}
+			}
+			s.comparator(toks, &c)
+			if lead {
+				// "certes…, mais", "au début…, finalement": the clause that
+				// follows overrules the ones before it.
+				for k := range out {
+					out[k].weight *= 0.35
+					if hasWord(toks, out[k].from, out[k].to, concessives) {
+						out[k].weight *= 0.4
+					}
+				}
+			}
+			out = append(out, c)
+		}
+		start, lead = end, nextLead
+	}
+	for i := 0; i < len(toks); i++ {
+		t := &toks[i]
+		switch {
+		case t.Kind == KPunct && (t.Norm == "," || t.Norm == ";" || t.Norm == ":" || t.Norm == "(" || t.Norm == ")" || t.Norm == "—" || t.Norm == "!" || t.Norm == "?"):
+			flush(i, false)
+			start = i + 1
+		case t.Kind == KWord && anc[i] < 0 && i > start && (clauseLeads[t.Norm] && t.Norm != "sauf" ||
+			(t.Norm == "par" || t.Norm == "en") && i+1 < len(toks) && (toks[i+1].Norm == "contre" || toks[i+1].Norm == "revanche") ||
+			(t.Norm == "alors" || t.Norm == "tandis") && i+1 < len(toks) && toks[i+1].Norm == "que"):
+			flush(i, true)
+		case t.Kind == KWord && anc[i] < 0 && i == start && clauseLeads[t.Norm]:
+			lead = true
+		}
+	}
+	flush(len(toks), false)
+	// an unnamed clause speaks of the brand of the clause before it (or after).
+	for k := range out {
+		if out[k].targets != 0 {
+			continue
+		}
+		for j := k - 1; j >= 0 && out[k].owner < 0; j-- {
+			if bits(out[j].targets) == 1 {
+				out[k].owner = lowBit(out[j].targets)
+			} else if out[j].targets != 0 {
+				break
+			}
+		}
+		for j := k + 1; j < len(out) && out[k].owner < 0; j++ {
+			if bits(out[j].targets) == 1 {
+				out[k].owner = lowBit(out[j].targets)
+			} else if out[j].targets != 0 {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func lowBit(m uint64) int {
+	for i := 0; i < 64; i++ {
+		if m&(1<<i) != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func hasWord(toks []Token, from, to int, set map[string]bool) bool {
+	for j := from; j < to; j++ {
+		if toks[j].Kind == KWord && set[toks[j].Norm] {
+			return true
+		}
+	}
+	return false
+}
+
+// comparator finds "X mieux que Y", "plus cher que", "moins bien que",
+// "better than" in a clause: the brand before it takes the comparison's
+// sign, the brand after "que" the opposite.
+func (s *TargetScorer) comparator(toks []Token, c *tclause) {
+	for i := c.from; i < c.to; i++ {
+		t := &toks[i]
+		if t.Kind != KWord || t.Norm == maskNorm {
+			continue
+		}
+		sign, word := 0.0, i
+		if v, ok := compWords[t.Norm]; ok {
+			sign = v
+		} else if t.Norm == "plus" || t.Norm == "moins" || t.Norm == "more" || t.Norm == "less" {
+			for j := i + 1; j < c.to && j <= i+2; j++ {
+				if v, ok := s.a.lookup(toks[j].Norm); ok && v != 0 {
+					sign, word = math.Copysign(1, v), j
+					if t.Norm == "moins" || t.Norm == "less" {
+						sign = -sign
+					}
+					break
+				}
+			}
+		}
+		if sign == 0 {
+			continue
+		}
+		for j := word + 1; j < c.to && j <= word+4; j++ {
+			n := toks[j].Norm
+			if n == "que" || n == "than" || (n == "a" || n == "au" || n == "aux") && strings.HasPrefix(toks[word].Norm, "superieur") ||
+				(n == "a" || n == "au" || n == "aux") && strings.HasPrefix(toks[word].Norm, "inferieur") {
+				c.compIdx, c.compSign = j, sign
+				c.compEv = joinRaw(toks, i, j)
+				return
+			}
+		}
+	}
+}
+
+// addClause adds a clause's evidence to the target t at weight w.
+func (s *TargetScorer) addClause(acc *targetAcc, anc []int, c *tclause, t int, w float64) {
+	if c.compIdx >= 0 && c.targets&(1<<t) != 0 {
+		first := -1
+		for j := c.from; j < c.to; j++ {
+			if anc[j] == t {
+				first = j
+				break
+			}
+		}
+		if first > c.compIdx {
+			acc.add(c.compEv+"→"+signMark(-c.compSign), -0.9*c.compSign*w)
+			return
+		}
+		acc.add(c.compEv+"→"+signMark(c.compSign), 0.9*c.compSign*w)
+	}
+	for _, h := range c.hits {
+		acc.add(h.Phrase, h.Value*w)
+	}
+}
+
+func signMark(v float64) string {
+	if v < 0 {
+		return "-"
+	}
+	return "+"
+}
+
+// sarcasm returns "merci…panne" when praise ("merci X", "bravo X", 👏, 🙃)
+// meets a complaint in one sentence, "" otherwise.
+func sarcasm(toks []Token, anc []int, clauses []tclause) string {
+	opener, complaint := "", ""
+	resolved := false
+	for i := range toks {
+		t := &toks[i]
+		switch t.Kind {
+		case KEmoji:
+			if ironicEmoji[t.Norm] && opener == "" {
+				opener = t.Raw
+			}
+			continue
+		case KWord:
+		default:
+			continue
+		}
+		if anc[i] >= 0 || t.Norm == maskNorm {
+			continue
+		}
+		n := t.Norm
+		switch {
+		case sarcasmOpeners[n] && opener == "":
+			opener = t.Raw
+		case n == "well" && i+1 < len(toks) && toks[i+1].Norm == "done" && opener == "":
+			opener = "well done"
+		case complaint != "":
+		case complaintCues[n]:
+			complaint = t.Raw
+		case (n == "sans" || n == "without" || n == "no") && i+1 < len(toks) && nextWordIn(toks, i+1, 3, complaintAfterSans):
+			complaint = t.Raw + " " + toks[i+1].Raw
+		case (n == "encore" || n == "another" || n == "again") && i+1 < len(toks) && (toks[i+1].Kind == KNumber ||
+			wordSet1(toks[i+1].Norm, "un", "une", "des", "le", "la", "mon", "ma", "week", "hour", "day")):
+			complaint = t.Raw
+		case n == "toujours" && i+1 < len(toks) && toks[i+1].Norm == "pas":
+			complaint = "toujours pas"
+		}
+		if wordSet1(n, "regle", "reglee", "resolu", "resolue", "retabli", "retablie", "repare", "reparee", "fixed", "solved", "depanne", "rembourse") {
+			resolved = true
+		}
+	}
+	if opener == "" || resolved {
+		return ""
+	}
+	if complaint == "" {
+		// a plain negative word in the sentence is a complaint too.
+		for _, c := range clauses {
+			for _, h := range c.hits {
+				if h.Value < -0.3 && !h.Negated {
+					complaint = h.Phrase
+					break
+				}
+			}
+		}
+	}
+	if complaint == "" {
+		return ""
+	}
+	return strings.ToLower(opener) + "…" + strings.ToLower(complaint)
+}
+
+func wordSet1(w string, set ...string) bool { return slices.Contains(set, w) }
+
+func nextWordIn(toks []Token, from, n int, set map[string]bool) bool {
+	for j := from; j < len(toks) && j < from+n; j++ {
+		if set[toks[j].Norm] {
+			return true
+		}
+	}
+	return false
+}
+
+// relations applies the patterns that tie two brands of a sentence: "j'ai
+// quitté X pour Y", "je préfère X à Y", "contrairement à X, Y…", "avant chez X".
+func (s *TargetScorer) relations(si *sentInfo, accs []targetAcc, n int, multi bool) {
+	toks, anc := si.toks, si.anchor
+	next := func(from, within int) (int, int) { // the next anchor after from: token, target
+		for j := from; j < len(toks) && j <= from+within; j++ {
+			if anc[j] >= 0 {
+				return j, anc[j]
+			}
+		}
+		return -1, -1
+	}
+	endOf := func(j int) int {
+		for j+1 < len(toks) && anc[j+1] == anc[j] {
+			j++
+		}
+		return j
+	}
+	for i := range toks {
+		t := &toks[i]
+		if t.Kind != KWord || anc[i] >= 0 {
+			continue
+		}
+		switch {
+		case switchFrom[t.Norm] || t.Norm == "passe" && i+1 < len(toks) && toks[i+1].Norm == "de":
+			j, x := next(i+1, 3)
+			if x < 0 {
+				continue
+			}
+			accs[x].add(t.Raw+"…→-", -0.9)
+			for k := endOf(j) + 1; k < len(toks) && k <= endOf(j)+3; k++ {
+				if switchTo[toks[k].Norm] || toks[k].Norm == "a" {
+					if _, y := next(k+1, 3); y >= 0 && y != x {
+						accs[y].add(t.Raw+"…"+toks[k].Raw+"→+", 0.9)
+					}
+					break
+				}
+			}
+		case preferVerb[t.Norm]:
+			j, x := next(i+1, 4)
+			if x < 0 {
+				continue
+			}
+			accs[x].add(t.Raw+"→+", 0.8)
+			for k := endOf(j) + 1; k < len(toks) && k <= endOf(j)+4; k++ {
+				if preferOver[toks[k].Norm] {
+					if _, y := next(k+1, 3); y >= 0 && y != x {
+						accs[y].add(t.Raw+"…"+toks[k].Raw+"→-", -0.8)
+					}
+					break
+				}
+			}
+		case unlikeMark[t.Norm]:
+			j, x := next(i+1, 4)
+			if x < 0 {
+				continue
+			}
+			// the main clause says what X is not: its sign, reversed.
+			main, ys := 0.0, uint64(0)
+			for _, c := range si.clauses {
+				if c.from > j {
+					main += c.sum
+					ys |= c.targets
+				}
+			}
+			sign := 1.0
+			if main < 0 {
+				sign = -1
+			}
+			ev := "contrairement à"
+			if t.Norm == "unlike" {
+				ev = "unlike"
+			}
+			accs[x].add(ev+"→"+signMark(-sign), -0.9*sign)
+			for y := 0; y < n; y++ {
+				if ys&(1<<y) != 0 && y != x {
+					accs[y].add(ev+"→"+signMark(sign), 0.5*sign)
+				}
+			}
+		case multi && beforeMark[t.Norm] && !(i+1 < len(toks) && wordSet1(toks[i+1].Norm, "de", "d", "hier")):
+			// "avant j'étais chez X", "j'étais chez X avant": the brand left behind.
+			for _, c := range si.clauses {
+				if i >= c.from && i < c.to && bits(c.targets) == 1 {
+					accs[lowBit(c.targets)].add(t.Raw+"…→-", -0.6)
+				}
+			}
+		}
+	}
+}
+
+// finish turns the accumulated evidence into a Result; newsLike: the
+// target's sentences read as news, so weak evidence stays neutral.
+func finish(acc *targetAcc, newsLike bool) Result {
+	sum := acc.sum
+	if newsLike && math.Abs(sum) < 0.75 {
+		sum = 0
+	}
+	score := math.Tanh(sum)
+	res := Result{Score: round3(score), Confidence: round3(0.5 + math.Abs(score)/2), Label: "neu"}
+	switch {
+	case score > targetThreshold:
+		res.Label = "pos"
+	case score < -targetThreshold:
+		res.Label = "neg"
+	}
+	slices.SortStableFunc(acc.ev, func(x, y scored) int {
+		switch ax, ay := math.Abs(x.v), math.Abs(y.v); {
+		case ax > ay:
+			return -1
+		case ax < ay:
+			return 1
+		}
+		return 0
+	})
+	ev := make([]string, 0, MaxEvidence)
+	if newsLike && sum == 0 {
+		ev = append(ev, "actualité")
+	}
+	for _, e := range acc.ev {
+		if len(ev) >= MaxEvidence || res.Label == "neu" && len(ev) >= 3 {
+			break
+		}
+		if res.Label == "pos" && e.v <= 0 || res.Label == "neg" && e.v >= 0 {
+			continue
+		}
+		ev = addEvidence(ev, e.phrase)
+	}
+	res.Evidence = ev
+	return res
+}
+
+// targetThreshold is the |score| from which a brand's label is pos or neg.
+const targetThreshold = 0.2
+
+// SplitSentences is the default SentenceSplitter: it cuts after ".", "!",
+// "?", "…" and at line breaks, not after an initial ("M.", "J.") or a
+// common abbreviation, nor inside a number ("3.5"). Emoji after the
+// punctuation stay with their sentence.
+func SplitSentences(text string) []string {
+	var out []string
+	start := 0
+	emit := func(end int) {
+		if s := strings.TrimSpace(text[start:end]); s != "" {
+			out = append(out, s)
+		}
+		start = end
+	}
+	for i := 0; i < len(text); {
+		r, sz := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == '\n':
+			emit(i)
+			i += sz
+			start = i
+			continue
+		case r == '.' || r == '!' || r == '?' || r == '…':
+			j := i + sz
+			for j < len(text) {
+				r2, s2 := utf8.DecodeRuneInString(text[j:])
+				if r2 != '.' && r2 != '!' && r2 != '?' && r2 != '…' && r2 != '"' && r2 != '»' && r2 != ')' {
+					break
+				}
+				j += s2
+			}
+			if r == '.' && j == i+1 && abbreviation(text[start:i]) {
+				i = j
+				continue
+			}
+			if j < len(text) {
+				r2, _ := utf8.DecodeRuneInString(text[j:])
+				if !unicode.IsSpace(r2) {
+					i = j // "3.5", "www.x.fr", "?!x"
+					continue
+				}
+			}
+			// emoji and spaces that close the sentence belong to it.
+			k := j
+			for k < len(text) {
+				r2, s2 := utf8.DecodeRuneInString(text[k:])
+				if r2 == '\n' || !unicode.IsSpace(r2) && !isEmojiRune(r2) && r2 != 0xFE0F && r2 != 0x200D {
+					break
+				}
+				k += s2
+			}
+			emit(k)
+			i = k
+			continue
+		}
+		i += sz
+	}
+	emit(len(text))
+	return out
+}
+
+// abbreviation reports whether the word before a period is an initial or
+// a common abbreviation.
+func abbreviation(before string) bool {
+	k := strings.LastIndexFunc(before, func(r rune) bool { return !unicode.IsLetter(r) })
+	w := before[k+1:]
+	if utf8.RuneCountInString(w) == 1 {
+		return true
+	}
+	switch strings.ToLower(w) {
+	case "mme", "mlle", "dr", "st", "ste", "etc", "cf", "ex", "vs", "av", "bd", "mr", "mrs", "ms", "no", "p":
+		return true
+	}
+	return false
+}
