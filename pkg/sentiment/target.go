@@ -107,7 +107,7 @@ func normsOf(s string) []string {
 // Analyze is the sentiment about brand in text. brand need not be one of
 // the scorer's targets; extra are more words that name it in this text
 // (the terms the watch query matched).
-func (s *TargetScorer) Analyze(text, brand string, extra []string) Result {
+func (s *TargetScorer) Analyze(text, brand string, extra []string) TargetResult {
 	targets := s.targets
 	k := -1
 	for i := range targets {
@@ -134,7 +134,7 @@ func (s *TargetScorer) Analyze(text, brand string, extra []string) Result {
 		}
 		targets[k] = t
 	}
-	return s.score(text, targets)[k].Result
+	return s.score(text, targets)[k]
 }
 
 // AnalyzeAll is the sentiment about every target, in the scorer's order.
@@ -229,6 +229,8 @@ type sentInfo struct {
 	news    bool // an announcement verb or noun ("ouvre", "résultats")
 	opinion bool // a first-person mark ("je", "mon", "I")
 	sarcasm string
+	// sarcasmFrom is the first clause the irony reaches (the opener's).
+	sarcasmFrom int
 }
 
 // score runs the target layer over text for targets (at most maxTargets).
@@ -276,7 +278,7 @@ func (s *TargetScorer) score(text string, targets []compiledTarget) []TargetResu
 			if about&bit == 0 {
 				continue
 			}
-			maxW := 0.0
+			ironyW := 0.0
 			for c := range si.clauses {
 				cl := &si.clauses[c]
 				var w float64
@@ -297,11 +299,13 @@ func (s *TargetScorer) score(text string, targets []compiledTarget) []TargetResu
 				if w == 0 {
 					continue
 				}
-				maxW = max(maxW, w)
+				if c >= si.sarcasmFrom {
+					ironyW = max(ironyW, w)
+				}
 				s.addClause(&accs[t], si.anchor, cl, t, w)
 			}
-			if si.sarcasm != "" && maxW > 0 {
-				accs[t].add("sarcasme:"+si.sarcasm, -0.8*maxW)
+			if si.sarcasm != "" && ironyW > 0 {
+				accs[t].add("sarcasme:"+si.sarcasm, -0.8*ironyW)
 			}
 		}
 		s.relations(si, accs, len(targets), !single && all != 0)
@@ -362,16 +366,16 @@ func (s *TargetScorer) sentence(text string, targets []compiledTarget) sentInfo 
 			si.opinion = true
 		}
 	}
-	si.sarcasm = sarcasm(toks, si.anchor, si.clauses)
+	si.sarcasm, si.sarcasmFrom = sarcasm(toks, si.anchor, si.clauses)
 	if si.sarcasm != "" {
 		// the praise is the irony: "merci X pour ces trois jours sans internet".
-		for c := range si.clauses {
+		for c := si.sarcasmFrom; c < len(si.clauses); c++ {
 			cl := &si.clauses[c]
 			cl.sum = 0
 			for h := range cl.hits {
 				if cl.hits[h].Value > 0 {
 					cl.hits[h].Value *= -0.8
-					cl.hits[h].Phrase += "~ironie"
+					cl.hits[h].Phrase = "" // the sarcasm tag says it
 				}
 				cl.sum += cl.hits[h].Value
 			}
@@ -602,9 +606,11 @@ func signMark(v float64) string {
 }
 
 // sarcasm returns "merci…panne" when praise ("merci X", "bravo X", 👏, 🙃)
-// meets a complaint in one sentence, "" otherwise.
-func sarcasm(toks []Token, anc []int, clauses []tclause) string {
+// meets a complaint in one sentence, "" otherwise, and the clause from
+// which the irony reaches (the opener's; the complaint's for an emoji).
+func sarcasm(toks []Token, anc []int, clauses []tclause) (string, int) {
 	opener, complaint := "", ""
+	openAt, complaintAt := -1, -1
 	resolved := false
 	for i := range toks {
 		t := &toks[i]
@@ -623,43 +629,52 @@ func sarcasm(toks []Token, anc []int, clauses []tclause) string {
 		}
 		n := t.Norm
 		switch {
-		case sarcasmOpeners[n] && opener == "":
-			opener = t.Raw
-		case n == "well" && i+1 < len(toks) && toks[i+1].Norm == "done" && opener == "":
-			opener = "well done"
+		case sarcasmOpeners[n] && openAt < 0:
+			opener, openAt = t.Raw, i
+		case n == "well" && i+1 < len(toks) && toks[i+1].Norm == "done" && openAt < 0:
+			opener, openAt = "well done", i
 		case complaint != "":
 		case complaintCues[n]:
-			complaint = t.Raw
+			complaint, complaintAt = t.Raw, i
 		case (n == "sans" || n == "without" || n == "no") && i+1 < len(toks) && nextWordIn(toks, i+1, 3, complaintAfterSans):
-			complaint = t.Raw + " " + toks[i+1].Raw
+			complaint, complaintAt = t.Raw+" "+toks[i+1].Raw, i
 		case (n == "encore" || n == "another" || n == "again") && i+1 < len(toks) && (toks[i+1].Kind == KNumber ||
 			wordSet1(toks[i+1].Norm, "un", "une", "des", "le", "la", "mon", "ma", "week", "hour", "day")):
-			complaint = t.Raw
+			complaint, complaintAt = t.Raw, i
 		case n == "toujours" && i+1 < len(toks) && toks[i+1].Norm == "pas":
-			complaint = "toujours pas"
+			complaint, complaintAt = "toujours pas", i
 		}
 		if wordSet1(n, "regle", "reglee", "resolu", "resolue", "retabli", "retablie", "repare", "reparee", "fixed", "solved", "depanne", "rembourse") {
 			resolved = true
 		}
 	}
 	if opener == "" || resolved {
-		return ""
+		return "", 0
 	}
 	if complaint == "" {
 		// a plain negative word in the sentence is a complaint too.
 		for _, c := range clauses {
 			for _, h := range c.hits {
-				if h.Value < -0.3 && !h.Negated {
-					complaint = h.Phrase
-					break
+				if h.Value < -0.3 && !h.Negated && complaint == "" {
+					complaint, complaintAt = h.Phrase, c.from
 				}
 			}
 		}
 	}
 	if complaint == "" {
-		return ""
+		return "", 0
 	}
-	return strings.ToLower(opener) + "…" + strings.ToLower(complaint)
+	at := openAt
+	if at < 0 {
+		at = complaintAt
+	}
+	from := 0
+	for k, c := range clauses {
+		if c.from <= at {
+			from = k
+		}
+	}
+	return strings.ToLower(opener) + "…" + strings.ToLower(complaint), from
 }
 
 func wordSet1(w string, set ...string) bool { return slices.Contains(set, w) }

@@ -94,7 +94,7 @@ func TestTargetSentiment(t *testing.T) {
 		for _, k := range cases {
 			gold = append(gold, k.label)
 			before = append(before, a.Analyze(k.text).Label)
-			r := sc.Analyze(k.text, k.brand, nil)
+			r := sc.Analyze(k.text, k.brand, nil).Result
 			after = append(after, r.Label)
 			if *showTargetErrors && r.Label != k.label && strings.Contains(c.file, "dev") {
 				fmt.Printf("want %s got %s %-12s %q %v\n", k.label, r.Label, k.brand, k.text, r.Evidence)
