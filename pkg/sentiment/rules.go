@@ -295,7 +295,7 @@ func (a *Analyzer) matchPhrase(toks []Token, i int) (float64, int) {
 		if !ok {
 			continue
 		}
-		if v, found := fixedPhrases[string(key)]; found {
+		if v, found := a.phrases[string(key)]; found {
 			return v, n
 		}
 	}

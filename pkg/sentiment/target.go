@@ -60,7 +60,7 @@ func NewTargetScorer(a *Analyzer, targets []Target, split SentenceSplitter) *Tar
 	if split == nil {
 		split = SplitSentences
 	}
-	s := &TargetScorer{a: a, split: split}
+	s := &TargetScorer{a: newTargetAnalyzer(a), split: split}
 	for _, t := range targets {
 		if len(s.targets) == maxTargets {
 			break
@@ -151,7 +151,7 @@ var (
 	concessives    = wordSet("certes debut dirais dirai avoue admettons evidemment bien_sur admittedly sure first")
 	sarcasmOpeners = wordSet("merci bravo felicitations chapeau genial super thanks thank congrats congratulations " +
 		"champions champion")
-	ironicEmoji   = map[string]bool{"👏": true, "🙃": true}
+	ironicEmoji   = map[string]bool{"👏": true, "🙃": true, "🙄": true, "😒": true}
 	complaintCues = wordSet("panne pannes coupure coupe coupee coupes plante perdu perdue perdus ecrase ecrasee " +
 		"retard retards attente injoignable annule annulee annules supprime supprimee bloque bloquee manque manquee " +
 		"fausse faux redemarre outage outages delay delays fee fees lost broken cancelled down")
@@ -366,7 +366,7 @@ func (s *TargetScorer) sentence(text string, targets []compiledTarget) sentInfo 
 			si.opinion = true
 		}
 	}
-	si.sarcasm, si.sarcasmFrom = sarcasm(toks, si.anchor, si.clauses)
+	si.sarcasm, si.sarcasmFrom = s.sarcasm(toks, si.anchor, si.clauses)
 	if si.sarcasm != "" {
 		// the praise is the irony: "merci X pour ces trois jours sans internet".
 		for c := si.sarcasmFrom; c < len(si.clauses); c++ {
@@ -449,11 +449,12 @@ func (s *TargetScorer) clauses(toks []Token, anc []int) []tclause {
 	var out []tclause
 	start := 0
 	lead := false
+	leadLen := 1
 	flush := func(end int, nextLead bool) {
 		if end > start {
 			from := start
 			if lead {
-				from++ // the contrast word itself is no evidence
+				from += leadLen // the contrast word itself is no evidence
 			}
 			c := tclause{from: start, to: end, weight: 1, owner: -1, compIdx: -1}
 			if from < end {
@@ -471,8 +472,12 @@ func (s *TargetScorer) clauses(toks []Token, anc []int) []tclause {
 			s.comparator(toks, &c)
 			if lead {
 				// "certes…, mais", "au début…, finalement": the clause that
-				// follows overrules the ones before it.
+				// follows overrules the ones before it, unless they are
+				// about another brand ("X était tourné, heureusement Y…").
 				for k := range out {
+					if c.targets != 0 && out[k].targets != 0 && out[k].targets&c.targets == 0 {
+						continue
+					}
 					out[k].weight *= 0.35
 					if hasWord(toks, out[k].from, out[k].to, concessives) {
 						out[k].weight *= 0.4
@@ -489,12 +494,19 @@ func (s *TargetScorer) clauses(toks []Token, anc []int) []tclause {
 		case t.Kind == KPunct && (t.Norm == "," || t.Norm == ";" || t.Norm == ":" || t.Norm == "(" || t.Norm == ")" || t.Norm == "—" || t.Norm == "!" || t.Norm == "?"):
 			flush(i, false)
 			start = i + 1
-		case t.Kind == KWord && anc[i] < 0 && i > start && (clauseLeads[t.Norm] && t.Norm != "sauf" ||
-			(t.Norm == "par" || t.Norm == "en") && i+1 < len(toks) && (toks[i+1].Norm == "contre" || toks[i+1].Norm == "revanche") ||
-			(t.Norm == "alors" || t.Norm == "tandis") && i+1 < len(toks) && toks[i+1].Norm == "que"):
+		case t.Kind == KWord && anc[i] < 0 && i > start && clauseLeads[t.Norm] && t.Norm != "sauf":
 			flush(i, true)
+			leadLen = 1
+		case t.Kind == KWord && anc[i] < 0 && ((t.Norm == "par" || t.Norm == "en") && i+1 < len(toks) && (toks[i+1].Norm == "contre" || toks[i+1].Norm == "revanche") ||
+			(t.Norm == "alors" || t.Norm == "tandis") && i+1 < len(toks) && toks[i+1].Norm == "que"):
+			if i > start {
+				flush(i, true)
+			} else {
+				lead = true
+			}
+			leadLen = 2
 		case t.Kind == KWord && anc[i] < 0 && i == start && clauseLeads[t.Norm]:
-			lead = true
+			lead, leadLen = true, 1
 		}
 	}
 	flush(len(toks), false)
@@ -608,7 +620,15 @@ func signMark(v float64) string {
 // sarcasm returns "merci…panne" when praise ("merci X", "bravo X", 👏, 🙃)
 // meets a complaint in one sentence, "" otherwise, and the clause from
 // which the irony reaches (the opener's; the complaint's for an emoji).
-func sarcasm(toks []Token, anc []int, clauses []tclause) (string, int) {
+func (s *TargetScorer) sarcasm(toks []Token, anc []int, clauses []tclause) (string, int) {
+	overruled := func(i int) bool { // in a clause a later "mais" outweighs
+		for _, c := range clauses {
+			if i >= c.from && i < c.to {
+				return c.weight < 1
+			}
+		}
+		return false
+	}
 	opener, complaint := "", ""
 	openAt, complaintAt := -1, -1
 	resolved := false
@@ -629,11 +649,12 @@ func sarcasm(toks []Token, anc []int, clauses []tclause) (string, int) {
 		}
 		n := t.Norm
 		switch {
-		case sarcasmOpeners[n] && openAt < 0:
+		case sarcasmOpeners[n] && openAt < 0 && !s.a.sentimentAhead(toks, i):
+			// "super réactif" is praise: an intensifier is no opener.
 			opener, openAt = t.Raw, i
+		case complaint != "" || overruled(i):
 		case n == "well" && i+1 < len(toks) && toks[i+1].Norm == "done" && openAt < 0:
 			opener, openAt = "well done", i
-		case complaint != "":
 		case complaintCues[n]:
 			complaint, complaintAt = t.Raw, i
 		case (n == "sans" || n == "without" || n == "no") && i+1 < len(toks) && nextWordIn(toks, i+1, 3, complaintAfterSans):
@@ -655,7 +676,7 @@ func sarcasm(toks []Token, anc []int, clauses []tclause) (string, int) {
 		// a plain negative word in the sentence is a complaint too.
 		for _, c := range clauses {
 			for _, h := range c.hits {
-				if h.Value < -0.3 && !h.Negated && complaint == "" {
+				if h.Value < -0.3 && !h.Negated && complaint == "" && c.weight >= 1 {
 					complaint, complaintAt = h.Phrase, c.from
 				}
 			}
