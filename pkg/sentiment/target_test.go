@@ -122,3 +122,93 @@ func TestTargetLexicon(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetPatterns pins each pattern of the target layer on the issue's
+// own examples: the label of each brand and the evidence that decided it.
+func TestTargetPatterns(t *testing.T) {
+	a := newAnalyzer(t)
+	sc := NewTargetScorer(a, []Target{
+		{Name: "Vague"}, {Name: "Free", Aliases: []string{"Freebox"}}, {Name: "Bouygues"}, {Name: "Duval"},
+		{Name: "Lumio"}, {Name: "Fibrea"}, {Name: "Orange"}, {Name: "SFR"}, {Name: "Bonne Maman"},
+		{Name: "Total", Terms: []string{"carburant"}},
+	}, nil)
+	for _, c := range []struct{ text, brand, want, evidence string }{
+		{"Vague ouvre une boutique à Nantes", "Vague", "neu", "actualité"},
+		{"Vague is opening a new store in Lyon", "Vague", "neu", "actualité"},
+		{"Free est bien mieux que Bouygues pour la fibre", "Free", "pos", "mieux que→+"},
+		{"Free est bien mieux que Bouygues pour la fibre", "Bouygues", "neg", "mieux que→-"},
+		{"Orange est plus cher que Free", "Orange", "neg", "plus cher que→-"},
+		{"Orange est plus cher que Free", "Free", "pos", "plus cher que→+"},
+		{"Contrairement à Bouygues, Free m'a installé la fibre en une semaine", "Bouygues", "neg", "contrairement à→-"},
+		{"J'ai quitté SFR pour Free", "SFR", "neg", "quitté…→-"},
+		{"J'ai quitté SFR pour Free", "Free", "pos", "quitté…pour→+"},
+		{"Quel week-end horrible, pluie et bouchons. Heureusement le fromage Duval était délicieux", "Duval", "pos", "délicieux"},
+		{"Je ne dirais pas que c'est une arnaque, mais la communication de Lumio est nulle", "Lumio", "neg", "nulle"},
+		{"Merci Fibrea pour ces trois jours sans internet 👏", "Fibrea", "neg", "sarcasme:merci…sans internet"},
+		{"Bravo Lumio, encore une panne", "Lumio", "neg", "sarcasme:bravo…encore"},
+		{"Merci Orange pour le geste commercial, problème réglé en une heure", "Orange", "pos", "Merci"},
+		{"Certes Lumio n'est pas le moins cher, mais le service est excellent", "Lumio", "pos", "excellent"},
+		{"Au début tout allait bien avec Fibrea, finalement c'est la galère", "Fibrea", "neg", "galère"},
+		{"Le carburant chez Total n'est pas donné", "Total", "neg", "pas donné"},
+		{"Jamais déçu par Duval", "Duval", "pos", "Jamais déçu"},
+		{"Les crêpes Bonne Maman, pas mal du tout", "Bonne Maman", "pos", "pas mal"},
+		{"Aucun problème avec la Freebox depuis deux ans", "Free", "pos", "Aucun problème"},
+		{"Le pain de Bouygues, pas terrible", "Bouygues", "neg", "pas terrible"},
+		{"Switched from Orange to Free, best decision this year", "Orange", "neg", "Switched…→-"},
+	} {
+		r := sc.Analyze(c.text, c.brand, nil)
+		if r.Label != c.want || !slicesContains(r.Evidence, c.evidence) || !r.Found {
+			t.Errorf("%s in %q: %s %v (found %v), want %s with evidence %q", c.brand, c.text, r.Label, r.Evidence, r.Found, c.want, c.evidence)
+		}
+		for _, e := range r.Evidence {
+			if strings.Contains(strings.ToLower(e), strings.ToLower(c.brand)) {
+				t.Errorf("%s in %q: brand name in evidence %v", c.brand, c.text, r.Evidence)
+			}
+		}
+	}
+	// a brand not named: nothing said about it.
+	if r := sc.Analyze("Quel week-end horrible", "Duval", nil); r.Found || r.Label != "neu" {
+		t.Errorf("unnamed brand: %+v", r)
+	}
+	// matched terms anchor the brand for one text.
+	if r := sc.Analyze("La laiterie du coin est une arnaque", "Duval", []string{"laiterie du coin"}); r.Label != "neg" || !r.Found {
+		t.Errorf("matched terms as anchors: %+v", r)
+	}
+}
+
+func slicesContains(ev []string, want string) bool {
+	for _, e := range ev {
+		if e == want {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSplitSentences(t *testing.T) {
+	got := SplitSentences("M. Dupont a payé 3.5 €. Vraiment nul !!! 😡 Et toi ?\nFin")
+	want := []string{"M. Dupont a payé 3.5 €.", "Vraiment nul !!! 😡", "Et toi ?", "Fin"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("SplitSentences = %q, want %q", got, want)
+	}
+}
+
+// TestTargetSplitterPluggable: another SentenceSplitter (an English one,
+// later) is used as given.
+func TestTargetSplitterPluggable(t *testing.T) {
+	calls := 0
+	split := func(s string) []string { calls++; return []string{s} }
+	sc := NewTargetScorer(newAnalyzer(t), []Target{{Name: "Free"}}, split)
+	if r := sc.Analyze("Free is great", "Free", nil); r.Label != "pos" || calls != 1 {
+		t.Errorf("custom splitter: %+v, %d calls", r, calls)
+	}
+}
+
+func BenchmarkTarget(b *testing.B) {
+	sc := NewTargetScorer(newAnalyzer(b), []Target{{Name: "Free"}, {Name: "Bouygues"}, {Name: "Orange"}}, nil)
+	text := "Franchement le nouveau forfait Orange c pas terrible, service client injoignable depuis 3 jours 😡 mais Free est bien mieux que Bouygues pour la fibre"
+	for i := 0; i < b.N; i++ {
+		sc.Analyze(text, "Free", nil)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}
