@@ -36,6 +36,17 @@ type TargetScorer struct {
 	a       *Analyzer
 	split   SentenceSplitter
 	targets []compiledTarget
+	// index maps the first norm of every name, alias and query word to
+	// them, so marking costs one lookup per token whatever the brand count.
+	index map[string][]anchorRef
+}
+
+// anchorRef is one name, alias or query word of target t.
+type anchorRef struct {
+	t     int
+	norms []string
+	cased bool // see anchor
+	mask  bool // a query word: masked, not an anchor
 }
 
 type compiledTarget struct {
@@ -52,7 +63,8 @@ type anchor struct {
 	cased bool
 }
 
-// maxTargets bounds the targets of one text (a bit mask per clause).
+// maxTargets bounds the brands named in one text that the layer tells
+// apart (a bit mask per clause); more are masked all the same.
 const maxTargets = 64
 
 // NewTargetScorer compiles targets; a nil split uses SplitSentences.
@@ -60,14 +72,27 @@ func NewTargetScorer(a *Analyzer, targets []Target, split SentenceSplitter) *Tar
 	if split == nil {
 		split = SplitSentences
 	}
-	s := &TargetScorer{a: newTargetAnalyzer(a), split: split}
+	s := &TargetScorer{a: newTargetAnalyzer(a), split: split, index: map[string][]anchorRef{}}
 	for _, t := range targets {
-		if len(s.targets) == maxTargets {
-			break
+		c := s.compile(t)
+		k := len(s.targets)
+		s.targets = append(s.targets, c)
+		for _, r := range c.refs(k) {
+			s.index[r.norms[0]] = append(s.index[r.norms[0]], r)
 		}
-		s.targets = append(s.targets, s.compile(t))
 	}
 	return s
+}
+
+func (c *compiledTarget) refs(k int) []anchorRef {
+	var out []anchorRef
+	for _, a := range c.anchors {
+		out = append(out, anchorRef{t: k, norms: a.norms, cased: a.cased})
+	}
+	for _, m := range c.masks {
+		out = append(out, anchorRef{t: k, norms: m, mask: true})
+	}
+	return out
 }
 
 func (s *TargetScorer) compile(t Target) compiledTarget {
@@ -108,38 +133,37 @@ func normsOf(s string) []string {
 // the scorer's targets; extra are more words that name it in this text
 // (the terms the watch query matched).
 func (s *TargetScorer) Analyze(text, brand string, extra []string) TargetResult {
-	targets := s.targets
 	k := -1
-	for i := range targets {
-		if strings.EqualFold(targets[i].name, brand) {
+	for i := range s.targets {
+		if strings.EqualFold(s.targets[i].name, brand) {
 			k = i
 			break
 		}
 	}
-	if k < 0 || len(extra) > 0 {
-		targets = slices.Clone(targets)
-		if k < 0 {
-			if len(targets) == maxTargets {
-				targets = targets[:maxTargets-1]
-			}
-			targets = append(targets, s.compile(Target{Name: brand}))
-			k = len(targets) - 1
-		}
-		t := targets[k]
-		t.anchors = slices.Clone(t.anchors)
-		for _, w := range extra {
-			if norms := normsOf(w); len(norms) > 0 {
-				t.anchors = append(t.anchors, anchor{norms: norms})
-			}
-		}
-		targets[k] = t
+	var more []anchorRef
+	name := brand
+	if k < 0 {
+		c := s.compile(Target{Name: brand})
+		k = len(s.targets) // an ad hoc target after the configured ones
+		more = c.refs(k)
+	} else {
+		name = s.targets[k].name
 	}
-	return s.score(text, targets)[k]
+	for _, w := range extra {
+		if norms := normsOf(w); len(norms) > 0 {
+			more = append(more, anchorRef{t: k, norms: norms})
+		}
+	}
+	return s.score(text, k, name, more)
 }
 
 // AnalyzeAll is the sentiment about every target, in the scorer's order.
 func (s *TargetScorer) AnalyzeAll(text string) []TargetResult {
-	return s.score(text, s.targets)
+	out := make([]TargetResult, len(s.targets))
+	for k := range s.targets {
+		out[k] = s.score(text, k, s.targets[k].name, nil)
+	}
+	return out
 }
 
 // Word classes of the target layer (folded forms).
@@ -233,16 +257,44 @@ type sentInfo struct {
 	sarcasmFrom int
 }
 
-// score runs the target layer over text for targets (at most maxTargets).
-func (s *TargetScorer) score(text string, targets []compiledTarget) []TargetResult {
-	accs := make([]targetAcc, len(targets))
-	infos := make([]sentInfo, 0, 4)
-	all := uint64(0)
+// score runs the target layer over text and returns the result for target
+// want (named name); more are anchors of this text only.
+func (s *TargetScorer) score(text string, want int, name string, more []anchorRef) TargetResult {
+	// mark every sentence with global target ids, then give the targets
+	// named a slot each: want first, the others in order of appearance.
+	var sents [][]Token
+	var ancs [][]int
 	for _, st := range s.split(text) {
-		si := s.sentence(st, targets)
-		if len(si.toks) == 0 {
+		toks := tokenizeInto(nil, st, s.a.intern)
+		if len(toks) == 0 {
 			continue
 		}
+		sents = append(sents, toks)
+		ancs = append(ancs, s.markAnchors(toks, more))
+	}
+	slot := map[int]int{want: 0}
+	for _, anc := range ancs {
+		for i, t := range anc {
+			if t < 0 {
+				continue
+			}
+			k, ok := slot[t]
+			if !ok && len(slot) < maxTargets {
+				k, ok = len(slot), true
+				slot[t] = k
+			}
+			if !ok {
+				k = -1 // beyond maxTargets brands: masked, not told apart
+			}
+			anc[i] = k
+		}
+	}
+	n := len(slot)
+	accs := make([]targetAcc, n)
+	infos := make([]sentInfo, 0, len(sents))
+	all := uint64(0)
+	for k, toks := range sents {
+		si := s.sentence(toks, ancs[k])
 		all |= si.targets
 		infos = append(infos, si)
 	}
@@ -273,7 +325,7 @@ func (s *TargetScorer) score(text string, targets []compiledTarget) []TargetResu
 				about = 0
 			}
 		}
-		for t := range targets {
+		for t := 0; t < n; t++ {
 			bit := uint64(1) << t
 			if about&bit == 0 {
 				continue
@@ -308,23 +360,19 @@ func (s *TargetScorer) score(text string, targets []compiledTarget) []TargetResu
 				accs[t].add("sarcasme:"+si.sarcasm, -0.8*ironyW)
 			}
 		}
-		s.relations(si, accs, len(targets), !single && all != 0)
+		s.relations(si, accs, n, !single && all != 0)
 		if si.targets != 0 {
 			prev = si.targets
 		}
 	}
-	out := make([]TargetResult, len(targets))
-	for t := range targets {
-		news, opinion := false, false
-		for k := range infos {
-			if infos[k].targets&(1<<t) != 0 {
-				news = news || infos[k].news
-				opinion = opinion || infos[k].opinion
-			}
+	news, opinion := false, false
+	for k := range infos {
+		if infos[k].targets&1 != 0 { // slot 0: the wanted brand
+			news = news || infos[k].news
+			opinion = opinion || infos[k].opinion
 		}
-		out[t] = TargetResult{Brand: targets[t].name, Found: accs[t].found, Result: finish(&accs[t], news && !opinion)}
 	}
-	return out
+	return TargetResult{Brand: name, Found: accs[0].found, Result: finish(&accs[0], news && !opinion)}
 }
 
 func bits(m uint64) int {
@@ -335,15 +383,10 @@ func bits(m uint64) int {
 	return n
 }
 
-// sentence tokenizes one sentence, marks and masks the targets, cuts the
-// clauses and scores each with the rule layer.
-func (s *TargetScorer) sentence(text string, targets []compiledTarget) sentInfo {
-	toks := tokenizeInto(nil, text, s.a.intern)
-	si := sentInfo{toks: toks}
-	if len(toks) == 0 {
-		return si
-	}
-	si.anchor = markAnchors(toks, targets)
+// sentence cuts one marked sentence (anc: the slot named at each token)
+// into clauses and scores each with the rule layer.
+func (s *TargetScorer) sentence(toks []Token, anc []int) sentInfo {
+	si := sentInfo{toks: toks, anchor: anc}
 	si.clauses = s.clauses(toks, si.anchor)
 	for _, c := range si.clauses {
 		si.targets |= c.targets
@@ -389,26 +432,25 @@ func (s *TargetScorer) sentence(text string, targets []compiledTarget) sentInfo 
 const maskNorm = "<brand>"
 
 // markAnchors returns, per token, the target it names (-1), and masks every
-// brand, alias and query word in toks.
-func markAnchors(toks []Token, targets []compiledTarget) []int {
+// brand, alias and query word in toks; more are this text's own anchors.
+func (s *TargetScorer) markAnchors(toks []Token, more []anchorRef) []int {
 	anc := make([]int, len(toks))
 	for i := range anc {
 		anc[i] = -1
 	}
 	for i := 0; i < len(toks); i++ {
 		best, bestN, bestAnchor := -1, 0, false
-		for t := range targets {
-			for _, a := range targets[t].anchors {
-				if len(a.norms) > bestN && matchNorms(toks, i, a.norms) {
-					best, bestN = t, len(a.norms)
-					bestAnchor = !a.cased || startsUpper(toks[i].Raw)
-				}
+		try := func(r *anchorRef) {
+			if len(r.norms) > bestN && matchNorms(toks, i, r.norms) {
+				best, bestN = r.t, len(r.norms)
+				bestAnchor = !r.mask && (!r.cased || startsUpper(toks[i].Raw))
 			}
-			for _, m := range targets[t].masks {
-				if len(m) > bestN && matchNorms(toks, i, m) {
-					best, bestN, bestAnchor = t, len(m), false
-				}
-			}
+		}
+		for _, r := range s.index[toks[i].Norm] {
+			try(&r)
+		}
+		for k := range more {
+			try(&more[k])
 		}
 		if best < 0 {
 			continue

@@ -212,3 +212,23 @@ func BenchmarkTarget(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
 }
+
+// TestTargetManyBrands: more configured brands than one text tells apart
+// (64) are all masked and each can be scored.
+func TestTargetManyBrands(t *testing.T) {
+	var ts []Target
+	for i := 0; i < 100; i++ {
+		ts = append(ts, Target{Name: fmt.Sprintf("Marque%d", i)})
+	}
+	ts = append(ts, Target{Name: "Sublime"})
+	sc := NewTargetScorer(newAnalyzer(t), ts, nil)
+	if r := sc.Analyze("Marque90 est nulle, Sublime aussi", "Sublime", nil); r.Label != "neu" && r.Label != "neg" || slicesContains(r.Evidence, "Sublime") {
+		t.Errorf("Sublime: %+v", r)
+	}
+	if r := sc.Analyze("Marque90 est nulle", "Marque90", nil); r.Label != "neg" || !r.Found {
+		t.Errorf("Marque90: %+v", r)
+	}
+	if r := sc.Analyze("Sublime", "Sublime", nil); r.Label != "neu" {
+		t.Errorf("a brand named sublime is not praise: %+v", r)
+	}
+}
