@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -39,6 +40,25 @@ type TargetScorer struct {
 	// index maps the first norm of every name, alias and query word to
 	// them, so marking costs one lookup per token whatever the brand count.
 	index map[string][]anchorRef
+	pool  sync.Pool // *targetScratch
+}
+
+// targetScratch is the per-call working memory of score, pooled: the
+// text's tokens, their anchors and rule hits are only read while it runs.
+type targetScratch struct {
+	toks  []Token
+	spans [][2]int // each sentence's tokens
+	anc   []int
+	hits  []Hit
+	slot  []int
+}
+
+// release returns sc to the pool without the strings it points to.
+func (s *TargetScorer) release(sc *targetScratch) {
+	clear(sc.toks)
+	clear(sc.hits)
+	sc.hits = sc.hits[:0]
+	s.pool.Put(sc)
 }
 
 // anchorRef is one name, alias or query word of target t.
@@ -73,6 +93,7 @@ func NewTargetScorer(a *Analyzer, targets []Target, split SentenceSplitter) *Tar
 		split = SplitSentences
 	}
 	s := &TargetScorer{a: newTargetAnalyzer(a), split: split, index: map[string][]anchorRef{}}
+	s.pool.New = func() any { return &targetScratch{} }
 	for _, t := range targets {
 		c := s.compile(t)
 		k := len(s.targets)
@@ -262,39 +283,43 @@ type sentInfo struct {
 func (s *TargetScorer) score(text string, want int, name string, more []anchorRef) TargetResult {
 	// mark every sentence with global target ids, then give the targets
 	// named a slot each: want first, the others in order of appearance.
-	var sents [][]Token
-	var ancs [][]int
+	sc := s.pool.Get().(*targetScratch)
+	defer s.release(sc)
+	toks, spans := sc.toks[:0], sc.spans[:0]
 	for _, st := range s.split(text) {
-		toks := tokenizeInto(nil, st, s.a.intern)
-		if len(toks) == 0 {
+		n := len(toks)
+		toks = tokenizeInto(toks, st, s.a.intern)
+		if len(toks) > n {
+			spans = append(spans, [2]int{n, len(toks)})
+		}
+	}
+	sc.toks, sc.spans = toks, spans
+	if cap(sc.anc) < len(toks) {
+		sc.anc = make([]int, len(toks))
+	}
+	anc := sc.anc[:len(toks)]
+	for _, sp := range spans {
+		s.markAnchors(toks[sp[0]:sp[1]], anc[sp[0]:sp[1]], more)
+	}
+	slot := append(sc.slot[:0], want) // slot k holds global target slot[k]
+	for i, t := range anc {
+		if t < 0 {
 			continue
 		}
-		sents = append(sents, toks)
-		ancs = append(ancs, s.markAnchors(toks, more))
-	}
-	slot := map[int]int{want: 0}
-	for _, anc := range ancs {
-		for i, t := range anc {
-			if t < 0 {
-				continue
-			}
-			k, ok := slot[t]
-			if !ok && len(slot) < maxTargets {
-				k, ok = len(slot), true
-				slot[t] = k
-			}
-			if !ok {
-				k = -1 // beyond maxTargets brands: masked, not told apart
-			}
-			anc[i] = k
+		k := slices.Index(slot, t)
+		if k < 0 && len(slot) < maxTargets {
+			k = len(slot)
+			slot = append(slot, t)
 		}
+		anc[i] = k // -1 beyond maxTargets brands: masked, not told apart
 	}
+	sc.slot = slot
 	n := len(slot)
 	accs := make([]targetAcc, n)
-	infos := make([]sentInfo, 0, len(sents))
+	infos := make([]sentInfo, 0, len(spans))
 	all := uint64(0)
-	for k, toks := range sents {
-		si := s.sentence(toks, ancs[k])
+	for _, sp := range spans {
+		si := s.sentence(toks[sp[0]:sp[1]], anc[sp[0]:sp[1]], &sc.hits)
 		all |= si.targets
 		infos = append(infos, si)
 	}
@@ -385,9 +410,9 @@ func bits(m uint64) int {
 
 // sentence cuts one marked sentence (anc: the slot named at each token)
 // into clauses and scores each with the rule layer.
-func (s *TargetScorer) sentence(toks []Token, anc []int) sentInfo {
+func (s *TargetScorer) sentence(toks []Token, anc []int, hits *[]Hit) sentInfo {
 	si := sentInfo{toks: toks, anchor: anc}
-	si.clauses = s.clauses(toks, si.anchor)
+	si.clauses = s.clauses(toks, si.anchor, hits)
 	for _, c := range si.clauses {
 		si.targets |= c.targets
 	}
@@ -431,10 +456,9 @@ func (s *TargetScorer) sentence(toks []Token, anc []int) sentInfo {
 // no model feature learnt from it.
 const maskNorm = "<brand>"
 
-// markAnchors returns, per token, the target it names (-1), and masks every
+// markAnchors sets, per token, the target it names (-1), and masks every
 // brand, alias and query word in toks; more are this text's own anchors.
-func (s *TargetScorer) markAnchors(toks []Token, more []anchorRef) []int {
-	anc := make([]int, len(toks))
+func (s *TargetScorer) markAnchors(toks []Token, anc []int, more []anchorRef) {
 	for i := range anc {
 		anc[i] = -1
 	}
@@ -465,7 +489,6 @@ func (s *TargetScorer) markAnchors(toks []Token, more []anchorRef) []int {
 		}
 		i += bestN - 1
 	}
-	return anc
 }
 
 func matchNorms(toks []Token, i int, norms []string) bool {
@@ -487,7 +510,7 @@ func startsUpper(s string) bool {
 
 // clauses cuts a sentence at commas, semicolons, colons, brackets and
 // contrast words, and scores each clause with the rule layer.
-func (s *TargetScorer) clauses(toks []Token, anc []int) []tclause {
+func (s *TargetScorer) clauses(toks []Token, anc []int, hits *[]Hit) []tclause {
 	var out []tclause
 	start := 0
 	lead := false
@@ -500,8 +523,12 @@ func (s *TargetScorer) clauses(toks []Token, anc []int) []tclause {
 			}
 			c := tclause{from: start, to: end, weight: 1, owner: -1, compIdx: -1}
 			if from < end {
-				r := s.a.analyseInto(toks[from:end], nil, nil)
+				// the hits go after the text's earlier ones in the pooled
+				// buffer; a clause that outgrows it keeps its own copy.
+				hb := *hits
+				r := s.a.analyseInto(toks[from:end], nil, hb[len(hb):])
 				c.hits = r.Hits
+				*hits = append(hb, r.Hits...)
 				for _, h := range r.Hits {
 					c.sum += h.Value
 				}
