@@ -172,7 +172,7 @@ func (s *TargetScorer) Analyze(text, brand string, extra []string) TargetResult 
 	}
 	for _, w := range extra {
 		if norms := normsOf(w); len(norms) > 0 {
-			more = append(more, anchorRef{t: k, norms: norms})
+			more = append(more, anchorRef{t: k, norms: norms, cased: s.ordinary(norms)})
 		}
 	}
 	return s.score(text, k, name, more)
