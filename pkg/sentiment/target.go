@@ -470,7 +470,20 @@ func (s *TargetScorer) markAnchors(toks []Token, anc []int, more []anchorRef) {
 				bestAnchor = !r.mask && (!r.cased || startsUpper(toks[i].Raw))
 			}
 		}
-		for _, r := range s.index[toks[i].Norm] {
+		key := toks[i].Norm
+		if toks[i].Kind == KUser {
+			// "@Orange", "@free": the account names the brand.
+			key = Fold(strings.TrimPrefix(toks[i].Raw, "@"))
+			for _, r := range s.index[key] {
+				if len(r.norms) == 1 && len(r.norms[0]) == len(key) {
+					best, bestN, bestAnchor = r.t, 1, !r.mask
+				}
+			}
+			if best < 0 {
+				continue
+			}
+		}
+		for _, r := range s.index[key] {
 			try(&r)
 		}
 		for k := range more {

@@ -232,3 +232,13 @@ func TestTargetManyBrands(t *testing.T) {
 		t.Errorf("a brand named sublime is not praise: %+v", r)
 	}
 }
+
+func TestTargetAccounts(t *testing.T) {
+	sc := NewTargetScorer(newAnalyzer(t), []Target{{Name: "Orange"}, {Name: "Free"}}, nil)
+	if r := sc.Analyze("@Orange merci pour rien, toujours pas de réseau 😡", "Orange", nil); r.Label != "neg" || !r.Found {
+		t.Errorf("@Orange: %+v", r)
+	}
+	if r := sc.Analyze("@free service au top, ligne rétablie en 1h", "Free", nil); r.Label != "pos" || !r.Found {
+		t.Errorf("@free: %+v", r)
+	}
+}
