@@ -239,7 +239,7 @@ type tclause struct {
 	hits     []Hit
 	targets  uint64
 	weight   float64 // concession weight (1, or less when a later clause overrules it)
-	owner    int     // target an unnamed clause speaks of (-1: the whole sentence's)
+	owners   uint64  // targets an unnamed clause speaks of (0: the whole sentence's)
 	compIdx  int     // token index of a comparator's "que"/"than", -1 if none
 	compSign float64
 	compEv   string
@@ -369,7 +369,7 @@ func (s *TargetScorer) score(text string, want int, name string, more []anchorRe
 					w = 0
 				case si.targets == bit:
 					w = 1
-				case cl.owner == t:
+				case cl.owners&bit != 0:
 					w = 0.8
 				}
 				w *= cl.weight
@@ -474,6 +474,9 @@ func (s *TargetScorer) markAnchors(toks []Token, anc []int, more []anchorRef) {
 		if toks[i].Kind == KUser {
 			// "@Orange", "@free": the account names the brand.
 			key = Fold(strings.TrimPrefix(toks[i].Raw, "@"))
+			if k := strings.IndexByte(key, '_'); k > 0 {
+				key = key[:k] // "@SNCF_Voyageurs"
+			}
 			for _, r := range s.index[key] {
 				if len(r.norms) == 1 && len(r.norms[0]) == len(key) {
 					best, bestN, bestAnchor = r.t, 1, !r.mask
@@ -534,7 +537,7 @@ func (s *TargetScorer) clauses(toks []Token, anc []int, hits *[]Hit) []tclause {
 			if lead {
 				from += leadLen // the contrast word itself is no evidence
 			}
-			c := tclause{from: start, to: end, weight: 1, owner: -1, compIdx: -1}
+			c := tclause{from: start, to: end, weight: 1, compIdx: -1}
 			if from < end {
 				// the hits go after the text's earlier ones in the pooled
 				// buffer; a clause that outgrows it keeps its own copy.
@@ -552,6 +555,9 @@ func (s *TargetScorer) clauses(toks []Token, anc []int, hits *[]Hit) []tclause {
 				}
 			}
 			s.comparator(toks, &c)
+			if from < end && (toks[from].Norm == "si" || toks[from].Norm == "if") && !s.a.sentimentAhead(toks, from) {
+				c.weight = 0.3 // "si vous cherchez une box fiable, évitez X": a hypothesis
+			}
 			if lead {
 				// "certes…, mais", "au début…, finalement": the clause that
 				// follows overrules the ones before it, unless they are
@@ -592,28 +598,43 @@ func (s *TargetScorer) clauses(toks []Token, anc []int, hits *[]Hit) []tclause {
 		}
 	}
 	flush(len(toks), false)
-	// an unnamed clause speaks of the brand of the clause before it (or after).
+	// an unnamed clause speaks of the brand of the clause before it (or
+	// after); a list of names ("Free, Orange, SFR : tous pareils") of all.
+	brandOnly := func(c tclause) bool {
+		for j := c.from; j < c.to; j++ {
+			if toks[j].Kind == KWord && anc[j] < 0 && !listWords[toks[j].Norm] {
+				return false
+			}
+		}
+		return true
+	}
 	for k := range out {
 		if out[k].targets != 0 {
 			continue
 		}
-		for j := k - 1; j >= 0 && out[k].owner < 0; j-- {
-			if bits(out[j].targets) == 1 {
-				out[k].owner = lowBit(out[j].targets)
-			} else if out[j].targets != 0 {
+		for j := k - 1; j >= 0; j-- {
+			if out[j].targets == 0 {
+				continue
+			}
+			out[k].owners |= out[j].targets
+			if !brandOnly(out[j]) {
 				break
 			}
 		}
-		for j := k + 1; j < len(out) && out[k].owner < 0; j++ {
-			if bits(out[j].targets) == 1 {
-				out[k].owner = lowBit(out[j].targets)
-			} else if out[j].targets != 0 {
-				break
+		if out[k].owners == 0 {
+			for j := k + 1; j < len(out); j++ {
+				if out[j].targets != 0 {
+					out[k].owners = out[j].targets
+					break
+				}
 			}
 		}
 	}
 	return out
 }
+
+// listWords may join brand names in a list without saying anything.
+var listWords = wordSet("le la les l chez et ou ni de du des d and or")
 
 func lowBit(m uint64) int {
 	for i := 0; i < 64; i++ {

@@ -21,7 +21,8 @@ réactif 0.6 réactive 0.6 réactivité 0.6 nickel 0.7 impeccable 0.7 impeccable
 consolé 0.5 sauvé 0.5 sauve 0.4 compétent 0.6 compétente 0.6 aimable 0.6 souriant 0.6 souriante 0.6 doux 0.4 douce 0.4 chic 0.5
 solide 0.5 solides 0.5 fiable 0.6 ponctuel 0.6 ponctuelle 0.6 stable 0.4 rapide 0.5 rapides 0.5 merveille 0.8 dépannée 0.4 dépanné 0.4
 gorgeous 0.8 outrageous -0.8 rash -0.6 ripped -0.6 disappoints -0.7 impressive 0.7 lovely 0.8 useless -0.8 outstanding 0.9
-chapeau 0.5 coupure -0.5 coupures -0.5 détendu 0.5 détendue 0.5 stressant -0.5 stressante -0.5
+déçoit -0.7 déçoivent -0.7 décevra -0.6 évitez -0.7 éviter -0.6 évite -0.6 fuyez -0.8 annulé -0.5 annulée -0.5 annulés -0.5
+supprimé -0.4 condamné -0.6 condamnée -0.6 greenwashing -0.6 vomir -0.7 honteuse -0.8 chapeau 0.5 coupure -0.5 coupures -0.5 détendu 0.5 détendue 0.5 stressant -0.5 stressante -0.5
 annoying -0.7 drops -0.4 regrets -0.3 charged -0.3 overcharged -0.7 refund 0.2 solid 0.5 cheaper 0.3 pricey -0.4
 `
 
@@ -38,7 +39,7 @@ var targetPhrases = map[string]float64{
 	"trop grand": -0.4, "trop grande": -0.4, "trop grands": -0.4, "trop grandes": -0.4,
 	"pas de mauvaise surprise": 0.6, "aucune mauvaise surprise": 0.6, "jour et la nuit": 0.3,
 	"ne sert a rien": -0.7, "sert a rien": -0.7, "du tonnerre": 0.7, "ne regrette pas": 0.6, "no regrets": 0.6,
-	"en panne": -0.6, "en chute libre": -0.6, "n importe quoi": -0.7, "plus ce que": -0.5,
+	"en panne": -0.6, "a vomir": -0.9, "sans explication": -0.5, "sans explications": -0.5, "en chute libre": -0.6, "n importe quoi": -0.7, "plus ce que": -0.5,
 }
 
 // newTargetAnalyzer is a's rule layer with the target lexicon and phrases.

@@ -242,3 +242,20 @@ func TestTargetAccounts(t *testing.T) {
 		t.Errorf("@free: %+v", r)
 	}
 }
+
+// TestTargetListsAndHypotheses: a list of names shares what follows it; a
+// clause opened by "si" is a hypothesis, not an opinion.
+func TestTargetListsAndHypotheses(t *testing.T) {
+	sc := NewTargetScorer(newAnalyzer(t), []Target{{Name: "Free"}, {Name: "Orange"}, {Name: "SFR"}, {Name: "Lumio"}, {Name: "SNCF"}}, nil)
+	for _, b := range []string{"Free", "Orange", "SFR"} {
+		if r := sc.Analyze("Free, Orange, SFR : tous pareils, des voleurs", b, nil); r.Label != "neg" {
+			t.Errorf("%s in a list: %+v", b, r)
+		}
+	}
+	if r := sc.Analyze("Si vous cherchez une box fiable, évitez Lumio", "Lumio", nil); r.Label != "neg" {
+		t.Errorf("hypothesis: %+v", r)
+	}
+	if r := sc.Analyze("@SNCF_Voyageurs train annulé sans explication, merci hein", "SNCF", nil); r.Label != "neg" || !r.Found {
+		t.Errorf("@SNCF_Voyageurs: %+v", r)
+	}
+}
