@@ -140,7 +140,7 @@ func TestTargetSentimentThroughPipeline(t *testing.T) {
 		t.Logf("%s: %d of %d right (%.1f%%)", f, c[0], c[1], 100*float64(c[0])/float64(c[1]))
 	}
 	t.Logf("RSS -> enricher -> ClickHouse: %d of %d (post, brand) labels right (%.1f%%)", right, len(pairs), 100*acc)
-	if acc < 0.88 {
-		t.Errorf("pipeline accuracy %.3f below floor 0.88", acc)
+	if acc < 0.91 {
+		t.Errorf("pipeline accuracy %.3f below floor 0.91", acc)
 	}
 }
