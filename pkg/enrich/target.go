@@ -14,8 +14,8 @@ import (
 type BrandSentiment struct {
 	Brand string `json:"brand"`
 	Sentiment
-	// Found is false when the text does not name the brand: the label is
-	// then that of the text's unnamed sentences, usually neutral.
+	// Found is false when the text does not name the brand; the label is
+	// then neutral.
 	Found bool `json:"found"`
 }
 
@@ -78,6 +78,10 @@ func (t *Tagger) TagBrands(text string, brands []string) []BrandSentiment {
 	out := make([]BrandSentiment, 0, len(brands))
 	for _, b := range brands {
 		r := t.target.Analyze(text, b, nil)
+		if !r.Found {
+			// a text that does not name the brand says nothing about it.
+			r.Result = sentiment.Result{Label: "neu", Confidence: 0.5}
+		}
 		out = append(out, BrandSentiment{Brand: b, Sentiment: toSentiment(r.Result), Found: r.Found})
 	}
 	return out

@@ -349,6 +349,11 @@ func (s *TargetScorer) score(text string, want int, name string, more []anchorRe
 			if !single && bits(about) != 1 {
 				about = 0
 			}
+			if all == 0 {
+				// no brand named anywhere (matched through the title or a
+				// query word): the whole text is about the wanted brand.
+				about = 1
+			}
 		}
 		for t := 0; t < n; t++ {
 			bit := uint64(1) << t
@@ -360,6 +365,8 @@ func (s *TargetScorer) score(text string, want int, name string, more []anchorRe
 				cl := &si.clauses[c]
 				var w float64
 				switch {
+				case si.targets == 0 && all == 0:
+					w = 1
 				case si.targets == 0:
 					w = 0.5
 				case cl.targets&bit != 0:

@@ -166,9 +166,14 @@ func TestTargetPatterns(t *testing.T) {
 			}
 		}
 	}
-	// a brand not named: nothing said about it.
-	if r := sc.Analyze("Quel week-end horrible", "Duval", nil); r.Found || r.Label != "neu" {
-		t.Errorf("unnamed brand: %+v", r)
+	// no brand named at all (matched through the title or a query word):
+	// the whole text is about the mention's brand.
+	if r := sc.Analyze("Quel week-end horrible", "Duval", nil); r.Found || r.Label != "neg" {
+		t.Errorf("no brand named: %+v", r)
+	}
+	// another brand named: nothing said about this one.
+	if r := sc.Analyze("Quel week-end horrible chez Lumio", "Duval", nil); r.Found || r.Label != "neu" {
+		t.Errorf("only another brand named: %+v", r)
 	}
 	// matched terms anchor the brand for one text.
 	if r := sc.Analyze("La laiterie du coin est une arnaque", "Duval", []string{"laiterie du coin"}); r.Label != "neg" || !r.Found {
