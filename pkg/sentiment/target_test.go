@@ -264,3 +264,33 @@ func TestTargetListsAndHypotheses(t *testing.T) {
 		t.Errorf("@SNCF_Voyageurs: %+v", r)
 	}
 }
+
+// TestTargetConcurrent: the pooled scratch gives each concurrent call the
+// result of a sequential one (go test -race checks the sharing too).
+func TestTargetConcurrent(t *testing.T) {
+	targets, cases := readTargetSet(t, "testdata/target_dev.tsv")
+	sc := NewTargetScorer(newAnalyzer(t), targets, nil)
+	want := make([]TargetResult, len(cases))
+	for i, c := range cases {
+		want[i] = sc.Analyze(c.text, c.brand, nil)
+	}
+	errs := make(chan string, 4)
+	for w := 0; w < 4; w++ {
+		go func() {
+			bad := ""
+			for k := range cases {
+				i := (k*7 + w*31) % len(cases)
+				got := sc.Analyze(cases[i].text, cases[i].brand, nil)
+				if fmt.Sprint(got) != fmt.Sprint(want[i]) && bad == "" {
+					bad = fmt.Sprintf("%q: concurrent %+v, sequential %+v", cases[i].text, got, want[i])
+				}
+			}
+			errs <- bad
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
