@@ -22,6 +22,10 @@ import (
 type Options struct {
 	// Brands are recognised as organisation entities.
 	Brands []string
+	// Targets are the configured brands (name, aliases, watch query) whose
+	// sentiment each mention row carries; a mention's brand that is not
+	// among them is scored by its name and matched terms alone.
+	Targets []Target
 	// DedupCapacity is how many recent mention signatures the
 	// near-duplicate index keeps (default 100000).
 	DedupCapacity int
@@ -42,6 +46,8 @@ type Tagger struct {
 	en   *english.Extractor // English texts: ent's rules, then prose
 	dup  *dedup.Index
 	opts Options
+	// target scores the sentiment about each brand (the row's sentiment).
+	target *sentiment.TargetScorer
 }
 
 // Sentiment is the sentiment part of Result.
@@ -80,23 +86,27 @@ func New(opts Options) (*Tagger, error) {
 		en:   english.NewExtractor(ent, english.Options{}),
 		dup:  dedup.New(dedup.Options{Capacity: opts.DedupCapacity, MaxDistance: opts.DedupMaxDistance}),
 		opts: opts,
+		// nil splitter: the French/English default of pkg/sentiment.
+		target: sentiment.NewTargetScorer(s, sentimentTargets(opts.Targets), nil),
 	}, nil
 }
 
 // Tag enriches one text; langHint (ISO 639-1, may be empty) helps the
 // language detector on short texts.
-func (t *Tagger) Tag(text, langHint string) Result {
+func (t *Tagger) Tag(text, langHint string) Result { return t.tag(text, langHint, true) }
+
+// tag is Tag; without docSentiment the text-level sentiment is left empty
+// (Enrich stores the brand's own).
+func (t *Tagger) tag(text, langHint string, docSentiment bool) Result {
 	lr := t.lang.DetectWithHint(text, langHint)
-	s := t.sent.Analyze(text)
 	res := Result{
 		Lang:           lr.Lang,
 		LangConfidence: round3(lr.Confidence),
-		Sentiment:      Sentiment{Label: s.Label, Score: s.Score, Confidence: s.Confidence, Evidence: s.Evidence},
 		Toxicity:       []mention.ToxicFlag{},
 		Entities:       []mention.Entity{},
 	}
-	if res.Sentiment.Evidence == nil {
-		res.Sentiment.Evidence = []string{}
+	if docSentiment {
+		res.Sentiment = toSentiment(t.sent.Analyze(text))
 	}
 	tr := t.tox.Check(text)
 	res.Toxic = tr.Toxic
@@ -126,28 +136,23 @@ func (t *Tagger) Tag(text, langHint string) Result {
 	return res
 }
 
-// Enrich fills m.Enrichment (language, sentiment, toxicity, entities,
-// duplicate cluster, time); influence fields already there are kept.
+// Enrich fills m.Enrichment (language, sentiment about m.Brand, toxicity,
+// entities, duplicate cluster, time); influence fields already there are kept.
 func (t *Tagger) Enrich(m *mention.Mention) {
 	text := m.Text
 	if m.Title != "" && !strings.HasPrefix(m.Text, m.Title) {
 		text = m.Title + "\n" + m.Text
 	}
-	r := t.Tag(text, m.LangHint)
+	r := t.tag(text, m.LangHint, false)
 	e := m.Enrichment
 	if e == nil {
 		e = &mention.Enrichment{}
 		m.Enrichment = e
 	}
 	e.Lang, e.LangConfidence = r.Lang, r.LangConfidence
-	ev := r.Sentiment.Evidence
-	if len(ev) > mention.MaxEvidence {
-		ev = ev[:mention.MaxEvidence]
-	}
-	if len(ev) == 0 {
-		ev = nil
-	}
-	e.Sentiment = mention.Sentiment{Label: r.Sentiment.Label, Score: r.Sentiment.Score, Confidence: r.Sentiment.Confidence, Evidence: ev}
+	// one row per (mention, brand): the row's sentiment is the one
+	// expressed about its brand, not the text's mood.
+	e.Sentiment = t.brandSentiment(m, text)
 	e.Toxic = r.Toxic
 	e.Toxicity = nil
 	if len(r.Toxicity) > 0 {

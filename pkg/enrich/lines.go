@@ -61,6 +61,12 @@ type lineInput struct {
 // JSON object per input line, in order. A bad line yields {"error": "..."}
 // and processing goes on.
 func (t *Tagger) TagLines(ctx context.Context, r io.Reader, w io.Writer, jsonl bool) error {
+	return t.tagLines(ctx, r, w, jsonl, nil)
+}
+
+// tagLines is TagLines; with brands, each line's object also lists the
+// sentiment about each brand (TagLinesBrands).
+func (t *Tagger) tagLines(ctx context.Context, r io.Reader, w io.Writer, jsonl bool, brands []string) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
@@ -88,10 +94,10 @@ func (t *Tagger) TagLines(ctx context.Context, r io.Reader, w io.Writer, jsonl b
 			} else if in.Text == nil {
 				out = map[string]string{"error": fmt.Sprintf("line %d: missing \"text\" field", n)}
 			} else {
-				out = t.Tag(*in.Text, in.LangHint)
+				out = t.lineResult(*in.Text, in.LangHint, brands)
 			}
 		default:
-			out = t.Tag(line, "")
+			out = t.lineResult(line, "", brands)
 		}
 		if err := enc.Encode(out); err != nil {
 			return fmt.Errorf("enrich: write line %d: %w", n, err)

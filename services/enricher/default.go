@@ -12,7 +12,7 @@ import (
 )
 
 // Default is the production processor: the NLP of pkg/enrich (language,
-// sentiment with evidence, toxicity, entities with the brands as gazetteer,
+// sentiment about the mention's brand with evidence, toxicity, entities with the brands as gazetteer,
 // near-duplicate cluster), then the author's influence from the tracker kept
 // in NATS KV. Its author rows are written to veille.authors in the
 // background until Close.
@@ -28,11 +28,13 @@ type Default struct {
 // state.
 func NewDefault(ctx context.Context, env *service.Env) (*Default, error) {
 	var brands []string
+	var targets []enrich.Target
 	for _, b := range env.Config.Brands {
 		brands = append(brands, b.Name)
 		brands = append(brands, b.Aliases...)
+		targets = append(targets, enrich.Target{Name: b.Name, Aliases: b.Aliases, Query: b.Query})
 	}
-	t, err := enrich.New(enrich.Options{Brands: brands})
+	t, err := enrich.New(enrich.Options{Brands: brands, Targets: targets})
 	if err != nil {
 		return nil, err
 	}

@@ -48,8 +48,8 @@ func ServiceConfig(c *config.Config) (ScheduleConfig, error) {
 			rc.Brands = append(rc.Brands, b.Name)
 		}
 	}
-	if rc.Dir == "" {
-		return rc, nil // the section without dir writes nothing
+	if rc.Dir == "" || len(rc.Brands) == 0 {
+		return rc, nil // nothing to write: the service says so when it starts
 	}
 	if _, err := rc.check(); err != nil {
 		return rc, fmt.Errorf("%w: %w", config.ErrInvalid, err)

@@ -124,6 +124,9 @@ func (a *Analyzer) analyseInto(toks []Token, negMark []bool, hits []Hit) Rules {
 			r.Negs++
 			if neOpen && negConsumed {
 				// "je n'aime pas": the verb between ne and pas took the negation.
+				if lastHit >= 0 && lastHitTok > neIdx && lastHitTok >= i-3 && r.Hits[lastHit].Negated {
+					r.Hits[lastHit].Phrase += " " + t.Raw // the evidence reads "n'aime pas"
+				}
 				neOpen, negUntil = false, -1
 				continue
 			}
@@ -178,8 +181,12 @@ func (a *Analyzer) analyseInto(toks []Token, negMark []bool, hits []Hit) Rules {
 		if inNeg {
 			negated = true
 			v = negate(v)
-			if negIdx >= 0 && i-negIdx <= 5 && negIdx < start {
-				start = negIdx
+			ni := negIdx
+			if neOpen {
+				ni = neIdx // "ne déçoit jamais": the evidence starts at "ne"
+			}
+			if ni >= 0 && i-ni <= 5 && ni < start {
+				start = ni
 			}
 			if neOpen {
 				negConsumed = true
@@ -295,7 +302,7 @@ func (a *Analyzer) matchPhrase(toks []Token, i int) (float64, int) {
 		if !ok {
 			continue
 		}
-		if v, found := fixedPhrases[string(key)]; found {
+		if v, found := a.phrases[string(key)]; found {
 			return v, n
 		}
 	}

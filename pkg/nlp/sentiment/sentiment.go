@@ -41,6 +41,7 @@ type Result struct {
 // concurrent use.
 type Analyzer struct {
 	lex         Lexicon
+	phrases     map[string]float64 // fixedPhrases, or the target layer's superset
 	phraseFirst map[string]bool
 	model       *Model
 	intern      map[string]string // folded known words, shared by the tokens
@@ -74,7 +75,7 @@ func New() (*Analyzer, error) {
 // NewAnalyzer builds an Analyzer over a lexicon (the hand lexicon is
 // overlaid) and a model; a nil model gives a rule-only analyzer.
 func NewAnalyzer(lex Lexicon, m *Model) *Analyzer {
-	a := &Analyzer{lex: lex.withHand(), phraseFirst: map[string]bool{}, model: m}
+	a := &Analyzer{lex: lex.withHand(), phrases: fixedPhrases, phraseFirst: map[string]bool{}, model: m}
 	for k := range fixedPhrases {
 		first, _, _ := strings.Cut(k, " ")
 		a.phraseFirst[first] = true

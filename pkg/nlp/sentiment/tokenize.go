@@ -172,6 +172,7 @@ func tokenizeInto(toks []Token, text string, intern map[string]string) []Token {
 						toks = append(toks, Token{Norm: full, Raw: text[i : j+s2], Kind: KWord})
 						i = j + s2
 						j = i
+						start = i // the next word's Raw starts after "n'", not at it
 						continue
 					}
 					if strings.HasSuffix(w, "n") && j+s2 < len(text) && text[j+s2] == 't' { // don't

@@ -285,7 +285,8 @@ type TermCount struct {
 }
 
 // Terms are the top matched terms (what made the mention match the brand)
-// and the top sentiment evidence (the words that carried the sentiment).
+// and the top tone words: the sentiment evidence of the rows (the words
+// that decided the brand's label), without stop words or brand names.
 type Terms struct {
 	Matched  []TermCount `json:"matched"`
 	Evidence []TermCount `json:"evidence"`
@@ -303,9 +304,14 @@ func TopTerms(ctx context.Context, conn driver.Conn, db string, f Filter) (Terms
 	var out Terms
 	for _, col := range []string{"matched_terms", "sentiment_evidence"} {
 		w := f.where(false)
+		cond := "term != ''"
+		if col == "sentiment_evidence" {
+			// the tone words: evidence words without stop words, pattern tags or brand names.
+			cond = toneWordsCond()
+		}
 		q := fmt.Sprintf(`SELECT term, count() AS n, countIf(s = 'neg'), countIf(s = 'pos') FROM (
-  SELECT lowerUTF8(arrayJoin(%s)) AS term, toString(sentiment_label) AS s FROM %s FINAL WHERE %s
-) WHERE term != '' GROUP BY term ORDER BY n DESC, term LIMIT %d`, col, t, w.sql(), f.limit())
+  SELECT lowerUTF8(arrayJoin(%s)) AS term, toString(sentiment_label) AS s, brand, matched_terms FROM %s FINAL WHERE %s
+) WHERE %s GROUP BY term ORDER BY n DESC, term LIMIT %d`, col, t, w.sql(), cond, f.limit())
 		list, err := queryAll(ctx, conn, "top terms", q, w.args, func(rows driver.Rows, tc *TermCount) error {
 			return rows.Scan(&tc.Term, &tc.Mentions, &tc.Neg, &tc.Pos)
 		})

@@ -9,10 +9,16 @@ import (
 )
 
 func cmdTag(ctx context.Context, args []string, s stdio) int {
-	fs := flags("tag", "[--jsonl] < texts", s)
+	fs := flags("tag", "[--jsonl] [--brand NAME]... [--config FILE] < texts", s)
 	jsonl := fs.Bool("jsonl", false, "read JSON lines with a \"text\" field (and optional \"lang\") instead of plain lines")
+	var brands brandList
+	fs.Var(&brands, "brand", "also print the sentiment about this brand (repeatable)")
+	cfgPath := fs.String("config", "", "YAML configuration whose brands give aliases and watch queries (without --brand: all of them)")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if len(brands) > 0 || *cfgPath != "" {
+		return tagBrands(ctx, s, *jsonl, brands, *cfgPath)
 	}
 	if err := enrich.TagLines(ctx, s.in, s.out, *jsonl); err != nil {
 		fmt.Fprintln(s.err, "veille tag:", err)
