@@ -40,7 +40,10 @@ const (
 type Options struct {
 	// Now anchors relative dates ("il y a 3 jours"); zero means time.Now().
 	Now time.Time
-	// Loc is the page's time zone for dates that name none; nil is UTC.
+	// Loc is the source's configured time zone for dates that name none;
+	// nil lets the page decide: the zone its dated metadata declares (an
+	// article:published_time with an offset), else its language's usual
+	// zone (Europe/Paris for French), else UTC.
 	Loc *time.Location
 	// MaxTextBytes bounds Text and each Comment.Text; 0 means DefaultMaxTextBytes.
 	MaxTextBytes int
@@ -119,12 +122,14 @@ type extractor struct {
 	base *url.URL
 	opt  Options
 	ld   ldInfo
+	loc  *time.Location // zone of the page's dates that name none
 }
 
 func (x *extractor) run(pageURL string) *Document {
 	d := &Document{URL: pageURL}
 	x.ld = readJSONLD(x.doc)
 	d.Lang = x.lang()
+	x.loc = x.zone(d.Lang)
 	d.Feeds = x.feeds()
 	d.Links = x.links(x.doc.Selection)
 	d.CanonicalURL = x.canonical()

@@ -298,8 +298,31 @@ func (x *extractor) parseDate(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	t, err := dates.Parse(s, dates.Options{Now: x.opt.Now, Loc: x.opt.Loc, Lang: x.docLang()})
+	t, err := dates.Parse(s, dates.Options{Now: x.opt.Now, Loc: x.loc, Lang: x.docLang()})
 	return t, err == nil
+}
+
+// offsetLayouts are the metadata date forms that state their offset.
+var offsetLayouts = []string{time.RFC3339, "2006-01-02T15:04:05-0700", "2006-01-02T15:04-07:00", "2006-01-02T15:04:05.999999999-07:00"}
+
+// zone is the zone of the page's dates that name none: the configured one,
+// else the one the page's dated metadata declares, else its language's.
+func (x *extractor) zone(lang string) *time.Location {
+	if x.opt.Loc != nil {
+		return x.opt.Loc
+	}
+	for _, v := range []string{x.metaContent("article:published_time", "og:article:published_time", "article:modified_time", "datePublished", "dateModified"), x.ld.published} {
+		v = strings.TrimSpace(v)
+		for _, l := range offsetLayouts {
+			if t, err := time.Parse(l, v); err == nil {
+				if loc, ok := dates.DeclaredZone(t, lang); ok {
+					return loc
+				}
+				break
+			}
+		}
+	}
+	return dates.LangZone(lang)
 }
 
 func (x *extractor) docLang() string {

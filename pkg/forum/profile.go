@@ -77,11 +77,12 @@ func newDateCtx(opt Options, doc *goquery.Document) dateCtx {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	if o.Loc == nil {
-		o.Loc = time.UTC
-	}
 	if o.Lang == "" && doc != nil {
 		o.Lang = htmlLang(doc)
+	}
+	if o.Loc == nil {
+		// A French board shows Paris time: the language's usual zone.
+		o.Loc = dates.LangZone(o.Lang)
 	}
 	return dateCtx{opt: o}
 }

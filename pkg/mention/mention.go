@@ -74,6 +74,9 @@ type Mention struct {
 	// ContentHash lets collectors detect edits; a changed hash re-publishes
 	// under the same id.
 	ContentHash string `json:"content_hash,omitempty"`
+	// PublishedClamped says the source gave a publication time more than
+	// dates.MaxSkew after CollectedAt: PublishedAt is CollectedAt instead.
+	PublishedClamped bool `json:"published_clamped,omitempty"`
 
 	Enrichment *Enrichment `json:"enrichment,omitempty"`
 }

@@ -65,7 +65,7 @@ type pass struct {
 	c       *collect.Collector
 	src     config.Source
 	hosts   map[string]bool
-	loc     *time.Location
+	loc     *time.Location // configured zone; nil lets each page declare its own
 	mu      sync.Mutex
 	seen    map[string]bool // URLs queued this pass
 	hashes  map[string]bool // content hashes processed this pass
@@ -79,7 +79,7 @@ type pass struct {
 func Pass(ctx context.Context, c *collect.Collector, src config.Source) (Stats, error) {
 	cfg := c.Env.Config.Crawler
 	p := &pass{c: c, src: src, hosts: map[string]bool{}, seen: map[string]bool{}, hashes: map[string]bool{},
-		maxPage: cfg.MaxPages, maxDep: cfg.MaxDepth, loc: time.UTC}
+		maxPage: cfg.MaxPages, maxDep: cfg.MaxDepth}
 	if src.MaxPages > 0 {
 		p.maxPage = src.MaxPages
 	}
