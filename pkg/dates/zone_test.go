@@ -90,7 +90,7 @@ func TestClamp(t *testing.T) {
 		want        time.Time
 		wantClamped bool
 	}{
-		{collected.Add(time.Hour), collected, true},              // the one-hour shift
+		{collected.Add(time.Hour), collected, true},             // the one-hour shift
 		{collected.Add(MaxSkew + time.Second), collected, true}, // just beyond the skew
 		{collected.Add(MaxSkew), collected.Add(MaxSkew), false}, // within the skew: kept
 		{collected.Add(-48 * time.Hour), collected.Add(-48 * time.Hour), false},
