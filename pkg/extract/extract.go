@@ -70,6 +70,11 @@ type Document struct {
 	ContentLinks []string  `json:"content_links,omitempty"`
 	Feeds        []string  `json:"feeds,omitempty"`
 	Comments     []Comment `json:"comments,omitempty"`
+	// Kind is what the page is: only an article (and its comments) or a
+	// thread of comments is a mention; a listing is followed, not stored.
+	Kind Kind `json:"kind"`
+	// KindSignals are the signals that decided Kind, "name:weight".
+	KindSignals []string `json:"kind_signals,omitempty"`
 }
 
 // Comment is one comment under the article, a post of its own.
@@ -108,7 +113,7 @@ func Extract(htmlText string, pageURL string, opt Options) (*Document, error) {
 		return nil, fmt.Errorf("extract: %s: %w: %v", pageURL, ErrParse, err)
 	}
 	doc := goquery.NewDocumentFromNode(root)
-	x := &extractor{doc: doc, base: base, opt: opt}
+	x := &extractor{doc: doc, base: base, opt: opt, pageURL: base}
 	if href, ok := doc.Find("base[href]").First().Attr("href"); ok {
 		if b, err := base.Parse(strings.TrimSpace(href)); err == nil && (b.Scheme == "http" || b.Scheme == "https") {
 			x.base = b
@@ -123,6 +128,8 @@ type extractor struct {
 	opt  Options
 	ld   ldInfo
 	loc  *time.Location // zone of the page's dates that name none
+	// pageURL is where the page was found (base may be its <base href>).
+	pageURL *url.URL
 }
 
 func (x *extractor) run(pageURL string) *Document {
@@ -145,6 +152,7 @@ func (x *extractor) run(pageURL string) *Document {
 		}
 	}
 
+	cls, stats := x.signals(x.pageURL)
 	content := x.contentRoot()
 	if content == nil {
 		content = x.densest()
@@ -168,6 +176,8 @@ func (x *extractor) run(pageURL string) *Document {
 	}
 	d.Text = x.mainText(content, d.Title)
 	d.ContentLinks = x.links(goquery.NewDocumentFromNode(content).Selection)
+	cls = decide(cls, stats, d)
+	d.Kind, d.KindSignals = cls.kind, cls.signals
 	return d
 }
 

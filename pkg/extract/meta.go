@@ -390,6 +390,7 @@ func (x *extractor) published(content *html.Node) time.Time {
 // ldInfo is what JSON-LD says about the article.
 type ldInfo struct {
 	headline, published, author, authorURL string
+	types                                  []string // every @type seen, for classify
 }
 
 var articleTypes = map[string]bool{
@@ -428,6 +429,16 @@ func walkLD(v any, info *ldInfo, depth int) {
 	case map[string]any:
 		if g, ok := t["@graph"]; ok {
 			walkLD(g, info, depth+1)
+		}
+		switch ty := t["@type"].(type) {
+		case string:
+			info.types = append(info.types, ty)
+		case []any:
+			for _, e := range ty {
+				if s, ok := e.(string); ok {
+					info.types = append(info.types, s)
+				}
+			}
 		}
 		if !isArticleType(t["@type"]) {
 			return
