@@ -297,7 +297,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 			return applied, err
 		}
 		for i, st := range stmts {
-			if err := s.Conn.Exec(ctx, st); err != nil {
+			if err := s.Conn.Exec(ctx, st); err != nil && !columnExists(err) {
 				return applied, fmt.Errorf("%w: %04d_%s statement %d: %v", ErrMigration, m.Version, m.Name, i+1, err)
 			}
 		}
@@ -308,6 +308,14 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		s.log.Info("migration applied", "migration", fmt.Sprintf("%04d_%s", m.Version, m.Name))
 	}
 	return applied, nil
+}
+
+// columnExists reports ClickHouse's refusal to add a column that is there
+// already: before 20.1 ADD COLUMN has no IF NOT EXISTS, and the services
+// that migrate at start race to apply it, so the loser's ALTER is done.
+func columnExists(err error) bool {
+	var ex *clickhouse.Exception
+	return errors.As(err, &ex) && ex.Code == 44 && strings.Contains(ex.Message, "already exists")
 }
 
 // record notes an applied migration. A batch with named columns is the
