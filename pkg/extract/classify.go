@@ -101,7 +101,8 @@ func urlSignals(u *url.URL, c *classification) {
 // WordPress (single, archive, category, home, search, paged), Drupal 7
 // (page-node, node-type-*, page-taxonomy-term) and 8+ (path-node,
 // path-taxonomy, path-frontpage), Blogger (item-view, home-view,
-// label-view, search-view, archive-view, feed-view).
+// label-view, search-view, archive-view, feed-view), phpBB (section-index,
+// section-viewforum, section-viewtopic).
 func bodyClassSignals(body *html.Node, c *classification) {
 	if body == nil {
 		return
@@ -112,7 +113,7 @@ func bodyClassSignals(body *html.Node, c *classification) {
 		case cl == "single" || cl == "single-post" || strings.HasPrefix(cl, "postid-") ||
 			cl == "page-node" || strings.HasPrefix(cl, "node-type-") || cl == "path-node" ||
 			strings.HasPrefix(cl, "page-node-type-") || cl == "item-view" || cl == "post-template" ||
-			cl == "is-post" || cl == "article-page" || cl == "page-article":
+			cl == "is-post" || cl == "article-page" || cl == "page-article" || cl == "section-viewtopic":
 			if article == "" {
 				article = cl
 			}
@@ -121,7 +122,8 @@ func bodyClassSignals(body *html.Node, c *classification) {
 			strings.HasPrefix(cl, "post-type-archive") || strings.HasPrefix(cl, "page-taxonomy") ||
 			cl == "path-taxonomy" || cl == "path-frontpage" || cl == "front" || cl == "home-view" ||
 			cl == "label-view" || cl == "search-view" || cl == "archive-view" || cl == "feed-view" ||
-			cl == "tag-template" || cl == "home-template" || cl == "author-template" || cl == "paged-template":
+			cl == "tag-template" || cl == "home-template" || cl == "author-template" || cl == "paged-template" ||
+			cl == "section-index" || cl == "section-viewforum" || cl == "section-search" || cl == "section-memberlist":
 			if listing == "" {
 				listing = cl
 			}
@@ -174,8 +176,19 @@ type pageStats struct {
 func readStats(root *html.Node) pageStats {
 	var st pageStats
 	paras := map[*html.Node]int{}
+	bodyText, _ := textStats(root)
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n != root {
+			// Headers, footers, sidebars and widgets say nothing of what
+			// the page is (a footer's two paragraphs are not a body); a
+			// layout wrapper holding most of the page is not one of them.
+			if dropTags[n.DataAtom] && n.DataAtom != atom.Form || isBoilerplateAttr(n) {
+				if t, _ := textStats(n); t*2 < bodyText {
+					return
+				}
+			}
+		}
 		if n.Type == html.ElementNode {
 			switch n.DataAtom {
 			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Head:
@@ -242,6 +255,16 @@ func (x *extractor) signals(pageURL *url.URL) (classification, pageStats) {
 		body = b.Get(0)
 	}
 	bodyClassSignals(body, &c)
+	// XenForo names its page template on <html>: forum and category
+	// lists, new posts, search results are listings; a thread is not.
+	if h := x.doc.Find("html").First(); h.Length() > 0 {
+		switch tpl, _ := h.Attr("data-template"); tpl {
+		case "forum_list", "forum_view", "category_view", "whats_new_posts", "search_results", "member_view", "tag_view":
+			c.add("xf-"+tpl, -3)
+		case "thread_view":
+			c.add("xf-"+tpl, 3)
+		}
+	}
 	urlSignals(pageURL, &c)
 	root := x.doc.Get(0)
 	if body != nil {

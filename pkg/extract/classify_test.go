@@ -38,6 +38,10 @@ var classifyCases = []struct {
 	{"medium_article", "https://plume.example/@ines.b/pourquoi-jai-rendu-ma-trottinette-volteo-3f9a1c2e7b10", KindArticle},
 	{"medium_profile", "https://plume.example/@ines.b", KindListing},
 	{"medium_tag", "https://plume.example/tag/trottinette", KindListing},
+	// Forum indexes (the demo's "Conso" board): the forum engines' own
+	// markup names them.
+	{"phpbb_index", "https://forum-conso.example/phpbb/index.php", KindListing},
+	{"xenforo_forum_list", "https://forum-conso.example/forums/", KindListing},
 	{"mentions_legales", "https://www.echo-littoral.fr/mentions-legales.html", KindOther},
 }
 
