@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,8 +23,11 @@ var ErrBadURL = errors.New("bad page URL")
 var ErrParse = errors.New("cannot parse HTML")
 
 // DefaultMaxTextBytes bounds Document.Text and each comment's text when
-// Options.MaxTextBytes is zero; it matches the mention contract's bound.
-const DefaultMaxTextBytes = 32 << 10
+// Options.MaxTextBytes is zero. It is well above the mention contract's
+// 32 KiB on purpose: brands are matched on the whole article (a long
+// report that names a brand on its last page is a mention), and only the
+// text stored is cut, by mention.Truncate in collect.Emit.
+const DefaultMaxTextBytes = 256 << 10
 
 // MaxHTMLBytes bounds the HTML parsed: longer input is cut, since the article
 // and its metadata come first in real pages.
@@ -174,23 +178,41 @@ func (x *extractor) run(pageURL string) *Document {
 			content = x.doc.Get(0)
 		}
 	}
-	d.Text = x.mainText(content, d.Title)
-	d.ContentLinks = x.links(goquery.NewDocumentFromNode(content).Selection)
+	blocks := siblingBlocks(content)
+	d.Text = x.mainText(blocks, d.Title)
+	for _, b := range blocks {
+		for _, l := range x.links(goquery.NewDocumentFromNode(b).Selection) {
+			if len(d.ContentLinks) < MaxLinks && !slices.Contains(d.ContentLinks, l) {
+				d.ContentLinks = append(d.ContentLinks, l)
+			}
+		}
+	}
 	cls = decide(cls, stats, d)
 	d.Kind, d.KindSignals = cls.kind, cls.signals
 	return d
 }
 
-// mainText renders the content root, leaving out the title heading, which
-// Title already carries.
-func (x *extractor) mainText(content *html.Node, title string) string {
+// mainText renders the article's blocks, leaving out the title heading,
+// which Title already carries, and lists of links inside them.
+func (x *extractor) mainText(blocks []*html.Node, title string) string {
 	skip := func(n *html.Node) bool {
 		if n.Data == "h1" && title != "" && collapse(nodeText(n)) == title {
 			return true
 		}
-		return false
+		return linkList(n)
 	}
-	return truncate(renderText(content, skip, x.opt.MaxTextBytes+1024), x.opt.MaxTextBytes)
+	var parts []string
+	size := 0
+	for _, b := range blocks {
+		if size > x.opt.MaxTextBytes {
+			break
+		}
+		if t := renderText(b, skip, x.opt.MaxTextBytes+1024-size); t != "" {
+			parts = append(parts, t)
+			size += len(t) + 2
+		}
+	}
+	return truncate(strings.Join(parts, "\n\n"), x.opt.MaxTextBytes)
 }
 
 // abs resolves href against the page, keeping only http(s) URLs, without
