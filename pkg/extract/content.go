@@ -194,13 +194,16 @@ func (x *extractor) removeLabelledWidgets(protected map[*html.Node]bool) {
 			switch n.DataAtom {
 			case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.P, atom.Div,
 				atom.Span, atom.Strong, atom.B, atom.Section, atom.Li, atom.Dt, atom.Em:
+				if !textShorter(n, 2400) {
+					break // a large block is no label: don't render it whole at every level
+				}
 				t := nodeText(n)
 				if len(t) < 80 && boilerPhrases[fold(t)] {
 					labels = append(labels, n)
 					return
 				}
 				if len(t) < 1200 {
-					ft := fold(t)
+					ft := fold(clip(t, 120)) // the prefixes are short: fold no more of t
 					for _, p := range cookiePrefixes {
 						if strings.HasPrefix(ft, p) {
 							labels = append(labels, n)

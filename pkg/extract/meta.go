@@ -280,6 +280,11 @@ func shortTexts(root *html.Node, n int) []string {
 		}
 		switch c.Data {
 		case "p", "span", "div", "li", "time", "small", "em", "address", "h2", "h3", "h4", "h5", "h6":
+			// textShorter first: rendering every enclosing div whole made
+			// this quadratic on long pages.
+			if !textShorter(c, 800) {
+				break
+			}
 			if t := nodeText(c); t != "" && len(t) < 160 {
 				out = append(out, t)
 				return

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -103,4 +104,39 @@ func linkList(n *html.Node) bool {
 	}
 	count(n)
 	return links >= 3
+}
+
+// textShorter reports whether n's text is shorter than limit bytes,
+// stopping as soon as it is not, so a check on every block of a long page
+// stays linear.
+func textShorter(n *html.Node, limit int) bool {
+	size := 0
+	var walk func(*html.Node) bool
+	walk = func(n *html.Node) bool {
+		if n.Type == html.TextNode {
+			size += len(n.Data)
+			return size < limit
+		}
+		if n.Type == html.ElementNode && invisibleTags[n.DataAtom] {
+			return true
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if !walk(c) {
+				return false
+			}
+		}
+		return true
+	}
+	return walk(n)
+}
+
+// clip cuts s to at most n bytes, on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
