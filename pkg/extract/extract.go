@@ -1,7 +1,8 @@
 // Package extract turns an HTML page into what veille publishes about it:
 // the main text without boilerplate, title, author, publication date,
-// canonical URL, language hint, links and feeds, and the comments under the
-// article as separate posts.
+// canonical URL, language hint, links and feeds, the comments under the
+// article as separate posts, and what the page is (Kind: article, thread,
+// listing, other), so that only articles become mentions.
 package extract
 
 import (
