@@ -168,6 +168,7 @@ type pageStats struct {
 	articles       int // <article> elements (comments already cut)
 	linkedHeadings int // h2-h4 whose text is a link: teasers
 	maxParaRun     int // most text paragraphs (>= 60 bytes, few links) under one parent
+	maxOwnText     int // most text an element holds itself (text and inline tags, no links): a <br> body
 	totalText      int
 	linkText       int
 	relNext        bool
@@ -217,6 +218,7 @@ func readStats(root *html.Node) pageStats {
 					st.relNext = true
 				}
 			}
+			st.maxOwnText = max(st.maxOwnText, ownText(n))
 		}
 		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 			walk(ch)
@@ -280,7 +282,7 @@ func (x *extractor) signals(pageURL *url.URL) (classification, pageStats) {
 	switch {
 	case st.linkedHeadings >= 4:
 		c.add("teasers", -2)
-	case st.linkedHeadings >= 1 && st.maxParaRun <= 1:
+	case st.linkedHeadings >= 1 && st.maxParaRun <= 1 && st.maxOwnText < 400:
 		// Headings that link elsewhere over no body: a section page with
 		// one or two teasers ("chapô" and date under each).
 		c.add("teasers-no-body", -2)
@@ -290,6 +292,9 @@ func (x *extractor) signals(pageURL *url.URL) (classification, pageStats) {
 		c.add("body-paragraphs", 2)
 	case st.maxParaRun >= 2:
 		c.add("paragraphs", 1)
+	case st.maxOwnText >= 500:
+		// Old sites write the body as text and <br>s in one cell or div.
+		c.add("text-block", 1)
 	}
 	if st.relNext && st.linkedHeadings >= 3 {
 		c.add("rel-next", -1)
@@ -348,4 +353,30 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// inlineTags carry text inside a block without starting a new one.
+var inlineTags = map[atom.Atom]bool{
+	atom.B: true, atom.I: true, atom.Em: true, atom.Strong: true, atom.Font: true, atom.Span: true,
+	atom.U: true, atom.Small: true, atom.Big: true, atom.Sup: true, atom.Sub: true, atom.Abbr: true,
+	atom.Q: true, atom.Cite: true, atom.Mark: true, atom.Time: true, atom.Br: true,
+}
+
+// ownText is the text n holds itself: its text children and those of its
+// inline children, links excluded, whitespace runs counted once.
+func ownText(n *html.Node) int {
+	size := 0
+	var walk func(*html.Node)
+	walk = func(c *html.Node) {
+		for k := c.FirstChild; k != nil; k = k.NextSibling {
+			switch {
+			case k.Type == html.TextNode:
+				size += len(strings.Join(strings.Fields(k.Data), " "))
+			case k.Type == html.ElementNode && inlineTags[k.DataAtom]:
+				walk(k)
+			}
+		}
+	}
+	walk(n)
+	return size
 }

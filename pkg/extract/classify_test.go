@@ -42,6 +42,9 @@ var classifyCases = []struct {
 	// markup names them.
 	{"phpbb_index", "https://forum-conso.example/phpbb/index.php", KindListing},
 	{"xenforo_forum_list", "https://forum-conso.example/forums/", KindListing},
+	// A school's site of the 2000s: the report is text and <br>s in a
+	// table cell, a menu of links beside it.
+	{"table_layout", "http://www.ecole-jules-ferry.fr/conseil-decole-decembre.html", KindArticle},
 	{"mentions_legales", "https://www.echo-littoral.fr/mentions-legales.html", KindOther},
 }
 
