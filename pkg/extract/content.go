@@ -66,7 +66,7 @@ var dropTags = map[atom.Atom]bool{
 }
 
 // boilerToken matches one class or id token of a boilerplate block.
-var boilerToken = regexp.MustCompile(`^(?:.*[-_])?(share|shares|sharing|sharedaddy|partage|partager|social|socials|related|relatedposts|jp-relatedposts|yarpp|popular|populaire|populaires|similaires|similar|newsletter|cookie|cookies|consent|gdpr|rgpd|sidebar|widget|widgets|menu|nav|navbar|navigation|breadcrumb|breadcrumbs|pagination|pager|advert|advertisement|ads|ad|pub|publicite|promo|subscribe|abonnement|comments|comment|respond|footer|header|masthead|banner|skip|screen-reader-text|tags|tagcloud|post-navigation|author-box|authorbox|print|toolbar|outbrain|taboola|modal|popup|lire-aussi|read-more|readmore|recommended|recommandations|most-read|plus-lus|trending|recirc|recirculation|readnext|read-next|up-next|also-read|more-stories|morestories|you-may-like|you-might-like|suggested|sponsored|promoted|paywall|signup)(?:[-_].*)?$`)
+var boilerToken = regexp.MustCompile(`^(?:.*[-_])?(share|shares|sharing|sharedaddy|partage|partager|social|socials|related|relatedposts|jp-relatedposts|yarpp|popular|populaire|populaires|similaires|similar|newsletter|cookie|cookies|consent|gdpr|rgpd|sidebar|widget|widgets|menu|nav|navbar|navigation|breadcrumb|breadcrumbs|pagination|pager|advert|advertisement|ads|ad|pub|publicite|promo|subscribe|abonnement|comments|comment|respond|footer|header|masthead|banner|skip|screen-reader-text|tags|tagcloud|post-navigation|author-box|authorbox|print|toolbar|outbrain|taboola|modal|popup|lire-aussi|read-more|readmore|recommended|recommandations|most-read|plus-lus|trending|recirc|recirculation|readnext|read-next|up-next|also-read|more-stories|morestories|you-may-like|you-might-like|suggested|sponsored|promoted|paywall|signup|byline|cta|author-bio)(?:[-_].*)?$`)
 
 // keepToken protects content containers whose class happens to hold a
 // boilerplate word ("entry-content has-share-buttons" keeps its text).
@@ -76,6 +76,13 @@ func isBoilerplateAttr(n *html.Node) bool {
 	tokens := strings.Fields(strings.ToLower(attr(n, "class")))
 	if id := strings.ToLower(attr(n, "id")); id != "" {
 		tokens = append(tokens, id)
+	}
+	// Component frameworks name blocks in data attributes
+	// (data-component="byline-block", data-testid="related-links").
+	for _, k := range [...]string{"data-component", "data-testid"} {
+		if v := strings.ToLower(attr(n, k)); v != "" && !strings.ContainsAny(v, " ") {
+			tokens = append(tokens, v)
+		}
 	}
 	for _, t := range tokens {
 		if keepToken.MatchString(t) {
