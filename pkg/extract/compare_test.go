@@ -220,4 +220,3 @@ func BenchmarkExtractors(b *testing.B) {
 		})
 	}
 }
-
