@@ -21,7 +21,7 @@ type columns struct {
 	str  [18][]string // the String columns, indexed by the str* constants
 	u32  [5][]uint32  // author_post_count, author_followers, position, likes, replies
 	f32  [4][]float32 // lang_confidence, sentiment_score, sentiment_confidence, influence_score
-	u8   [3][]uint8   // toxic, is_influencer, date_missing
+	u8   [4][]uint8   // toxic, is_influencer, date_missing, published_clamped
 	tm   [3][]time.Time
 	ver  []uint64
 	toxs []string // backing of the per-row toxicity arrays
@@ -86,6 +86,7 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 		c.u8[0] = append(c.u8[0], boolU8(e.Toxic))
 		c.u8[1] = append(c.u8[1], boolU8(e.IsInfluencer))
 		c.u8[2] = append(c.u8[2], boolU8(m.DateMissing))
+		c.u8[3] = append(c.u8[3], boolU8(m.PublishedClamped))
 		c.tm[0] = append(c.tm[0], chTime(published))
 		c.tm[1] = append(c.tm[1], chTime(m.CollectedAt))
 		c.tm[2] = append(c.tm[2], chTime(e.EnrichedAt))
@@ -110,7 +111,7 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 		nil, c.f32[1], c.f32[2], nil,
 		c.u8[0], nil, nil, c.f32[3], c.u8[1], c.str[strDupCluster],
 		c.u32[2], c.u32[3], c.u32[4], c.str[strContentHash], c.tm[2], c.ver,
-		c.u8[2],
+		c.u8[2], c.u8[3],
 	}
 	presize(batch, cols[:], len(ms), map[int]arraySize{3: c.arrays[0], 26: c.arrays[1], 28: c.arrays[2], 29: c.arrays[3]})
 	for i, v := range cols {

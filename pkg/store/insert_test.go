@@ -81,6 +81,8 @@ func enrichedMentions(n int) []*mention.Mention {
 			m.PublishedAt = time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC) // before DateTime's range
 		case 4:
 			m.PublishedAt = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // after it
+		case 5:
+			m.PublishedClamped = true
 		}
 		ms[i] = m
 	}
@@ -111,6 +113,7 @@ type storedRow struct {
 	enrichedAt                                       time.Time
 	version                                          uint64
 	dateMissing                                      uint8
+	clamped                                          uint8
 }
 
 // wantRow computes the row a mention must become, independently of
@@ -172,7 +175,7 @@ func wantRow(m *mention.Mention, groups map[string]string) storedRow {
 		evidence: orEmpty(e.Sentiment.Evidence), toxic: b(e.Toxic), toxicity: tox, entities: ents,
 		influence: float32(e.InfluenceScore), influencer: b(e.IsInfluencer), dupCluster: e.DupCluster,
 		position: u32(m.Position), likes: u32(m.Likes), replies: u32(m.Replies), contentHash: m.ContentHash,
-		enrichedAt: chTime(e.EnrichedAt), version: version, dateMissing: b(m.DateMissing),
+		enrichedAt: chTime(e.EnrichedAt), version: version, dateMissing: b(m.DateMissing), clamped: b(m.PublishedClamped),
 	}
 }
 
@@ -219,7 +222,7 @@ func TestInsertEveryColumnRoundTrips(t *testing.T) {
 			&r.published, &r.collected, &r.langHint, &r.lang, &r.langConf,
 			&r.label, &r.score, &r.conf, &r.evidence,
 			&r.toxic, &r.toxicity, &r.entities, &r.influence, &r.influencer, &r.dupCluster,
-			&r.position, &r.likes, &r.replies, &r.contentHash, &r.enrichedAt, &r.version, &r.dateMissing); err != nil {
+			&r.position, &r.likes, &r.replies, &r.contentHash, &r.enrichedAt, &r.version, &r.dateMissing, &r.clamped); err != nil {
 			t.Fatal(err)
 		}
 		n++
@@ -264,7 +267,7 @@ func equalRows(a, b storedRow) bool {
 		a.toxic == b.toxic && slices.Equal(a.toxicity, b.toxicity) && slices.Equal(a.entities, b.entities) &&
 		eqF(a.influence, b.influence) && a.influencer == b.influencer && a.dupCluster == b.dupCluster &&
 		a.position == b.position && a.likes == b.likes && a.replies == b.replies && a.contentHash == b.contentHash &&
-		a.enrichedAt.Equal(b.enrichedAt) && a.version == b.version && a.dateMissing == b.dateMissing
+		a.enrichedAt.Equal(b.enrichedAt) && a.version == b.version && a.dateMissing == b.dateMissing && a.clamped == b.clamped
 }
 
 // BenchmarkInsertMentions measures one committed INSERT of a batch against

@@ -19,6 +19,7 @@ var MentionColumns = []string{
 	"toxic", "toxicity", "entities", "influence_score", "is_influencer", "dup_cluster",
 	"position", "likes", "replies", "content_hash", "enriched_at", "version",
 	"date_missing",
+	"published_clamped",
 }
 
 // minTime is the earliest DateTime ClickHouse stores; zero times map to it.
@@ -103,6 +104,7 @@ func Row(m *mention.Mention, groups map[string]string) []any {
 		boolU8(e.Toxic), nonNil(toxicity), nonNil(entities), float32(e.InfluenceScore), boolU8(e.IsInfluencer), e.DupCluster,
 		uint32(max(m.Position, 0)), uint32(max(m.Likes, 0)), uint32(max(m.Replies, 0)), m.ContentHash, chTime(e.EnrichedAt), version,
 		boolU8(m.DateMissing),
+		boolU8(m.PublishedClamped),
 	}
 }
 

@@ -59,13 +59,17 @@ type Stats struct {
 	Fetched, NotModified, Unchanged, Disallowed, Errors, Published, Items int
 	Bounded                                                               bool
 	LastErr                                                               error
+
+	// Skipped counts pages fetched but not stored: listings and other
+	// pages that are not articles (extract.Document.Kind).
+	Skipped int
 }
 
 type pass struct {
 	c       *collect.Collector
 	src     config.Source
 	hosts   map[string]bool
-	loc     *time.Location
+	loc     *time.Location // configured zone; nil lets each page declare its own
 	mu      sync.Mutex
 	seen    map[string]bool // URLs queued this pass
 	hashes  map[string]bool // content hashes processed this pass
@@ -79,7 +83,7 @@ type pass struct {
 func Pass(ctx context.Context, c *collect.Collector, src config.Source) (Stats, error) {
 	cfg := c.Env.Config.Crawler
 	p := &pass{c: c, src: src, hosts: map[string]bool{}, seen: map[string]bool{}, hashes: map[string]bool{},
-		maxPage: cfg.MaxPages, maxDep: cfg.MaxDepth, loc: time.UTC}
+		maxPage: cfg.MaxPages, maxDep: cfg.MaxDepth}
 	if src.MaxPages > 0 {
 		p.maxPage = src.MaxPages
 	}
@@ -182,7 +186,7 @@ func Pass(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 	}
 	c.Report(sctx, src, st.Items, st.Published, st.Fetched, st.LastErr)
 	c.Log.Info("crawl pass", "source", src.Name, "fetched", st.Fetched, "not_modified", st.NotModified, "unchanged", st.Unchanged,
-		"disallowed", st.Disallowed, "errors", st.Errors, "published", st.Published, "bounded", st.Bounded)
+		"disallowed", st.Disallowed, "skipped", st.Skipped, "errors", st.Errors, "published", st.Published, "bounded", st.Bounded)
 	return st, passErr
 }
 
@@ -275,9 +279,20 @@ func (p *pass) visit(ctx context.Context, j job) {
 	next := pageState{ETag: resp.ETag, LastModified: resp.LastModified, Hash: hash, Links: sameSite, Fetched: time.Now().UTC(), Comments: map[string]string{}}
 	published, items := 0, 0
 	var emitErr error
-	if !dupContent && isArticle(doc) {
-		items++
-		if hash != st.Hash {
+	// Only an article and its comments, or a page of comments, are
+	// mentions: a home, category, tag, archive, search or pagination page
+	// names brands in its teasers, and the articles it links to are the
+	// mentions (they are followed above).
+	storable := doc.Kind == extract.KindArticle || doc.Kind == extract.KindThread
+	if !storable {
+		p.note(func(s *Stats) { s.Skipped++ })
+		c.Log.Debug("page not stored", "url", resp.URL, "kind", doc.Kind, "signals", doc.KindSignals)
+	}
+	if !dupContent && storable {
+		if doc.Kind == extract.KindArticle {
+			items++
+		}
+		if doc.Kind == extract.KindArticle && hash != st.Hash {
 			n, err := c.Emit(ctx, p.src, collect.Item{
 				URL: canonical, Title: doc.Title, Text: doc.Text,
 				Author:    mention.Author{Name: doc.Author, URL: doc.AuthorURL},
@@ -322,12 +337,6 @@ func (p *pass) visit(ctx context.Context, j job) {
 	if err := c.PutJSON(ctx, key, next); err != nil {
 		c.Log.Warn("page state not saved", "url", j.url, "err", err)
 	}
-}
-
-// isArticle tells content pages from hubs (home, category, tag pages): they
-// have real text or comments. Hubs are followed, not published.
-func isArticle(d *extract.Document) bool {
-	return len(d.Comments) > 0 || (len(d.Text) >= 200 && !d.Published.IsZero()) || len(d.Text) >= 1500
 }
 
 func (p *pass) follow(j job, links []string) {

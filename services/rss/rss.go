@@ -20,6 +20,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/veille-oss/veille/pkg/collection/collect"
+	"github.com/veille-oss/veille/pkg/collection/dates"
 	"github.com/veille-oss/veille/pkg/collection/extract"
 	"github.com/veille-oss/veille/pkg/collection/fetch"
 	"github.com/veille-oss/veille/pkg/platform/config"
@@ -91,12 +92,16 @@ func Poll(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 		c.Report(ctx, src, 0, 0, 1, err)
 		return st, err
 	}
-	loc := time.UTC
+	// Dates without an offset are in the source's configured zone, else the
+	// usual zone of the feed's language (a French feed writes Paris time);
+	// the articles fetched for full text decide their own when none is set.
+	var loc *time.Location
 	if src.Timezone != "" {
 		if l, lerr := time.LoadLocation(src.Timezone); lerr == nil {
 			loc = l
 		}
 	}
+	feedZone := dates.Zone(src.Timezone, nil, firstNonEmpty(feed.Language, src.Lang))
 	fullArticle := src.FullArticle == nil || *src.FullArticle
 	items := feed.Items
 	if len(items) > MaxItems {
@@ -129,11 +134,9 @@ func Poll(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 			st.Duplicates++
 			continue
 		}
-		published := time.Time{}
-		if it.PublishedParsed != nil {
-			published = *it.PublishedParsed
-		} else if it.UpdatedParsed != nil {
-			published = *it.UpdatedParsed
+		published := feedDate(it.Published, it.PublishedParsed, feedZone)
+		if published.IsZero() {
+			published = feedDate(it.Updated, it.UpdatedParsed, feedZone)
 		}
 		item := collect.Item{
 			URL: link, Title: title, Text: summary, Published: published,
@@ -196,6 +199,19 @@ func Poll(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 	c.Log.Info("feed polled", "source", src.Name, "items", st.Items, "new", st.New, "updated", st.Updated,
 		"duplicates", st.Duplicates, "published", st.Published, "articles", st.Articles)
 	return st, lastErr
+}
+
+// feedDate reads an item date with pkg/dates, which puts a date without an
+// offset in the feed's zone (gofeed reads it as UTC), and falls back to
+// gofeed's reading for the forms pkg/dates does not know.
+func feedDate(raw string, parsed *time.Time, loc *time.Location) time.Time {
+	if t, err := dates.Parse(raw, dates.Options{Loc: loc}); err == nil {
+		return t
+	}
+	if parsed != nil {
+		return parsed.UTC()
+	}
+	return time.Time{}
 }
 
 // isSummary: the feed carries no full content (no content:encoded, or a short

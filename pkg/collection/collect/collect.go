@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/veille-oss/veille/pkg/collection/dates"
 	"github.com/veille-oss/veille/pkg/collection/fetch"
 	"github.com/veille-oss/veille/pkg/collection/watch"
 	"github.com/veille-oss/veille/pkg/platform/bus"
@@ -210,11 +211,18 @@ func (c *Collector) Emit(ctx context.Context, src config.Source, it Item) (int, 
 	matches := c.Matcher.Match(watch.Doc{Title: title, Text: it.Text, URL: it.URL, Lang: it.LangHint, Author: it.Author.Name})
 	n := 0
 	now := time.Now().UTC()
+	// A date far ahead of the collection is wrong (a zone mistake, a clock,
+	// a scheduled post): it would sort first and fall out of rolling windows.
+	published, clamped := dates.Clamp(it.Published.UTC(), now)
+	if clamped {
+		c.Log.Debug("publication date in the future; clamped to the collection time",
+			"source", src.Name, "url", it.URL, "anchor", it.Anchor, "published", it.Published.UTC())
+	}
 	for _, mt := range matches {
 		m := &mention.Mention{
 			Brand: mt.Brand, MatchedTerms: mt.Terms, SourceKind: c.Kind, SourceName: src.Name,
 			SourceURL: sourceURL(src), URL: it.URL, Anchor: it.Anchor, Title: it.Title, Text: it.Text,
-			Author: it.Author, PublishedAt: it.Published.UTC(), CollectedAt: now, LangHint: firstNonEmpty(it.LangHint, src.Lang),
+			Author: it.Author, PublishedAt: published, PublishedClamped: clamped, CollectedAt: now, LangHint: firstNonEmpty(it.LangHint, src.Lang),
 			ThreadURL: it.ThreadURL, ThreadTitle: it.ThreadTitle, Position: it.Position, QuotedRef: it.QuotedRef,
 			Likes: it.Likes, Replies: it.Replies, OutLinks: it.OutLinks, ContentHash: it.ContentHash,
 			DateMissing: it.DateMissing,

@@ -36,7 +36,8 @@ type Options struct {
 	// Now anchors relative dates ("il y a 3 jours") and year-less dates;
 	// zero means time.Now().
 	Now time.Time
-	// Loc is the page's time zone, used when the text names none; nil is UTC.
+	// Loc is the page's time zone, used when the text names none; nil is
+	// the usual zone of Lang (Europe/Paris for "fr", see LangZone), else UTC.
 	Loc *time.Location
 	// Lang is a language hint, "fr", "en" or "". It only decides ambiguous
 	// numeric dates: 03/04/2021 is 3 April unless Lang is "en-US"/"en_US".
@@ -54,7 +55,7 @@ func Parse(s string, opt Options) (time.Time, error) {
 	}
 	loc := opt.Loc
 	if loc == nil {
-		loc = time.UTC
+		loc = LangZone(opt.Lang)
 	}
 	now := opt.Now
 	if now.IsZero() {

@@ -66,7 +66,7 @@ var dropTags = map[atom.Atom]bool{
 }
 
 // boilerToken matches one class or id token of a boilerplate block.
-var boilerToken = regexp.MustCompile(`^(?:.*[-_])?(share|shares|sharing|sharedaddy|partage|partager|social|socials|related|relatedposts|jp-relatedposts|yarpp|popular|populaire|populaires|similaires|similar|newsletter|cookie|cookies|consent|gdpr|rgpd|sidebar|widget|widgets|menu|nav|navbar|navigation|breadcrumb|breadcrumbs|pagination|pager|advert|advertisement|ads|ad|pub|publicite|promo|subscribe|abonnement|comments|comment|respond|footer|header|masthead|banner|skip|screen-reader-text|tags|tagcloud|post-navigation|author-box|authorbox|print|toolbar|outbrain|taboola|modal|popup|lire-aussi|read-more|readmore|recommended|recommandations|most-read|plus-lus|trending)(?:[-_].*)?$`)
+var boilerToken = regexp.MustCompile(`^(?:.*[-_])?(share|shares|sharing|sharedaddy|partage|partager|social|socials|related|relatedposts|jp-relatedposts|yarpp|popular|populaire|populaires|similaires|similar|newsletter|cookie|cookies|consent|gdpr|rgpd|sidebar|widget|widgets|menu|nav|navbar|navigation|breadcrumb|breadcrumbs|pagination|pager|advert|advertisement|ads|ad|pub|publicite|promo|subscribe|abonnement|comments|comment|respond|footer|header|masthead|banner|skip|screen-reader-text|tags|tagcloud|post-navigation|author-box|authorbox|print|toolbar|outbrain|taboola|modal|popup|lire-aussi|read-more|readmore|recommended|recommandations|most-read|plus-lus|trending|recirc|recirculation|readnext|read-next|up-next|also-read|more-stories|morestories|you-may-like|you-might-like|suggested|sponsored|promoted|paywall|signup|byline|cta|author-bio)(?:[-_].*)?$`)
 
 // keepToken protects content containers whose class happens to hold a
 // boilerplate word ("entry-content has-share-buttons" keeps its text).
@@ -76,6 +76,13 @@ func isBoilerplateAttr(n *html.Node) bool {
 	tokens := strings.Fields(strings.ToLower(attr(n, "class")))
 	if id := strings.ToLower(attr(n, "id")); id != "" {
 		tokens = append(tokens, id)
+	}
+	// Component frameworks name blocks in data attributes
+	// (data-component="byline-block", data-testid="related-links").
+	for _, k := range [...]string{"data-component", "data-testid"} {
+		if v := strings.ToLower(attr(n, k)); v != "" && !strings.ContainsAny(v, " ") {
+			tokens = append(tokens, v)
+		}
 	}
 	for _, t := range tokens {
 		if keepToken.MatchString(t) {
@@ -118,6 +125,24 @@ var boilerPhrases = map[string]bool{
 	"most popular": true, "most read": true, "recommended": true, "leave a reply": true,
 	"leave a comment": true, "advertisement": true, "related": true, "popular posts": true,
 	"articles lies": true, "articles en relation": true, "en relation": true,
+	// French news and blog recirculation headings.
+	"la redaction vous conseille": true, "vous pourriez aimer": true, "vous pourriez aussi aimer": true,
+	"ces articles peuvent vous interesser": true, "a ne pas manquer": true, "a voir egalement": true,
+	"articles recommandes": true, "selectionne pour vous": true, "nos lecteurs ont aime": true,
+	"les dernieres actualites": true, "dernieres actualites": true, "nos articles les plus lus": true,
+	"les plus partages": true, "lire plus": true, "plus d'articles": true, "sur le meme sujet aussi": true,
+	// English.
+	"more stories": true, "more from": true, "recommended for you": true, "what to read next": true,
+	"read next": true, "up next": true, "trending now": true, "trending": true, "also read": true,
+	"you might also like": true, "you may also be interested in": true, "more on this story": true,
+	"related stories": true, "related content": true, "related reading": true, "popular now": true,
+	"latest news": true, "latest stories": true, "don't miss": true, "most viewed": true,
+	"editor's picks": true, "editors' picks": true, "sponsored": true, "around the web": true,
+	"from our partners": true, "like this": true, "sign up for our newsletter": true,
+	// Portuguese, Spanish, Russian.
+	"leia tambem": true, "leia mais": true, "veja tambem": true, "mais lidas": true, "relacionados": true,
+	"noticias relacionadas": true, "lee tambien": true, "te puede interesar": true, "mas leidas": true,
+	"читайте также": true, "похожие статьи": true, "популярное": true, "другие новости": true, "по теме": true,
 }
 
 var cookiePrefixes = []string{
@@ -194,13 +219,16 @@ func (x *extractor) removeLabelledWidgets(protected map[*html.Node]bool) {
 			switch n.DataAtom {
 			case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.P, atom.Div,
 				atom.Span, atom.Strong, atom.B, atom.Section, atom.Li, atom.Dt, atom.Em:
+				if !textShorter(n, 2400) {
+					break // a large block is no label: don't render it whole at every level
+				}
 				t := nodeText(n)
 				if len(t) < 80 && boilerPhrases[fold(t)] {
 					labels = append(labels, n)
 					return
 				}
 				if len(t) < 1200 {
-					ft := fold(t)
+					ft := fold(clip(t, 120)) // the prefixes are short: fold no more of t
 					for _, p := range cookiePrefixes {
 						if strings.HasPrefix(ft, p) {
 							labels = append(labels, n)

@@ -280,6 +280,11 @@ func shortTexts(root *html.Node, n int) []string {
 		}
 		switch c.Data {
 		case "p", "span", "div", "li", "time", "small", "em", "address", "h2", "h3", "h4", "h5", "h6":
+			// textShorter first: rendering every enclosing div whole made
+			// this quadratic on long pages.
+			if !textShorter(c, 800) {
+				break
+			}
 			if t := nodeText(c); t != "" && len(t) < 160 {
 				out = append(out, t)
 				return
@@ -298,8 +303,31 @@ func (x *extractor) parseDate(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	t, err := dates.Parse(s, dates.Options{Now: x.opt.Now, Loc: x.opt.Loc, Lang: x.docLang()})
+	t, err := dates.Parse(s, dates.Options{Now: x.opt.Now, Loc: x.loc, Lang: x.docLang()})
 	return t, err == nil
+}
+
+// offsetLayouts are the metadata date forms that state their offset.
+var offsetLayouts = []string{time.RFC3339, "2006-01-02T15:04:05-0700", "2006-01-02T15:04-07:00", "2006-01-02T15:04:05.999999999-07:00"}
+
+// zone is the zone of the page's dates that name none: the configured one,
+// else the one the page's dated metadata declares, else its language's.
+func (x *extractor) zone(lang string) *time.Location {
+	if x.opt.Loc != nil {
+		return x.opt.Loc
+	}
+	for _, v := range []string{x.metaContent("article:published_time", "og:article:published_time", "article:modified_time", "datePublished", "dateModified"), x.ld.published} {
+		v = strings.TrimSpace(v)
+		for _, l := range offsetLayouts {
+			if t, err := time.Parse(l, v); err == nil {
+				if loc, ok := dates.DeclaredZone(t, lang); ok {
+					return loc
+				}
+				break
+			}
+		}
+	}
+	return dates.LangZone(lang)
 }
 
 func (x *extractor) docLang() string {
@@ -367,6 +395,7 @@ func (x *extractor) published(content *html.Node) time.Time {
 // ldInfo is what JSON-LD says about the article.
 type ldInfo struct {
 	headline, published, author, authorURL string
+	types                                  []string // every @type seen, for classify
 }
 
 var articleTypes = map[string]bool{
@@ -405,6 +434,16 @@ func walkLD(v any, info *ldInfo, depth int) {
 	case map[string]any:
 		if g, ok := t["@graph"]; ok {
 			walkLD(g, info, depth+1)
+		}
+		switch ty := t["@type"].(type) {
+		case string:
+			info.types = append(info.types, ty)
+		case []any:
+			for _, e := range ty {
+				if s, ok := e.(string); ok {
+					info.types = append(info.types, s)
+				}
+			}
 		}
 		if !isArticleType(t["@type"]) {
 			return

@@ -77,6 +77,9 @@ type Mention struct {
 	// DateMissing says the page showed no readable publication date:
 	// PublishedAt is then zero, not a guessed time.
 	DateMissing bool `json:"date_missing,omitempty"`
+	// PublishedClamped says the source gave a publication time more than
+	// dates.MaxSkew after CollectedAt: PublishedAt is CollectedAt instead.
+	PublishedClamped bool `json:"published_clamped,omitempty"`
 
 	Enrichment *Enrichment `json:"enrichment,omitempty"`
 }

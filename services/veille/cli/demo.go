@@ -48,6 +48,12 @@ type StoredSummary struct {
 	// ByBrandKind counts stored mentions per brand and per source kind
 	// that published them (a mention found by two kinds counts in both).
 	ByBrandKind map[string]map[string]uint64 `json:"by_brand_kind"`
+	// FutureDated counts stored mentions published more than 5 minutes
+	// after they were collected (a date read in the wrong zone): 0 expected.
+	FutureDated uint64 `json:"future_dated"`
+	// ClampedDates counts mentions whose source gave such a date and whose
+	// published_at the collector set to the collection time.
+	ClampedDates uint64 `json:"clamped_dates"`
 }
 
 func cmdDemo(ctx context.Context, args []string, s stdio) int {
@@ -291,6 +297,13 @@ func summarize(ctx context.Context, b *bus.Bus, cfg *config.Config, start time.T
 			}
 			sum.Stored.ByBrandKind[brand][kind]++
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := st.Conn.QueryRow(ctx, fmt.Sprintf(`SELECT countIf(published_at > collected_at + 300), countIf(published_clamped = 1)
+		FROM %s.mentions FINAL WHERE collected_at >= toDateTime(%d)`, st.DB, start.Unix()-1)).Scan(&sum.Stored.FutureDated, &sum.Stored.ClampedDates); err != nil {
+		return nil, err
 	}
 	if err := alertSummary(ctx, b, sum); err != nil && !errors.Is(err, context.Canceled) {
 		log.Info("no alert summary", "err", err)

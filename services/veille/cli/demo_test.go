@@ -105,6 +105,19 @@ log: {level: warn}
 			t.Errorf("%s's storyline Duval mentions flagged as influencer: %d of %d", who, flagged, total)
 		}
 	}
+	// Issue 18: dates in the source's zone (none an hour ahead), and the
+	// demo web's listings (home pages, the news site's sections) are not
+	// mentions, the articles they link to are.
+	if sum.Stored.FutureDated != 0 {
+		t.Errorf("%d stored mentions published more than 5 minutes after collection", sum.Stored.FutureDated)
+	}
+	var listings uint64
+	if err := st.Conn.QueryRow(ctx, "SELECT count() FROM "+st.DB+".mentions FINAL WHERE anchor = '' AND source_kind = 'web' AND (path(url) IN ('', '/') OR match(url, '^http://monquotidien[.]test/[a-z]+/$'))").Scan(&listings); err != nil {
+		t.Fatal(err)
+	}
+	if listings != 0 {
+		t.Errorf("%d mentions stored for listing pages", listings)
+	}
 	if sum.Enriched < sum.Stored.Total || sum.DeadLetter != 0 {
 		t.Errorf("enriched %d, stored %d, dead letters %d", sum.Enriched, sum.Stored.Total, sum.DeadLetter)
 	}
