@@ -133,6 +133,10 @@ type Console struct {
 	Users   []ConsoleUser `yaml:"users"`
 	Token   Secret        `yaml:"token"`
 	Lang    string        `yaml:"lang"`
+	// AllowedHosts are further host names the console answers to (besides
+	// its listen address, loopback names and base_url's host); any other
+	// Host header gets 421, which defeats DNS rebinding.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // ConsoleUser is a console login; PasswordHash is a bcrypt hash.
@@ -481,6 +485,16 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {
 		return bad("console.listen", "must be host:port, got %q", c.Console.Listen)
+	}
+	if c.Console.BaseURL != "" {
+		if err := checkHTTP(c.Console.BaseURL); err != nil {
+			return bad("console.base_url", "%v", err)
+		}
+	}
+	for i, h := range c.Console.AllowedHosts {
+		if h == "" || len(h) > 253 || strings.ContainsAny(h, "/:@ \t\\?#") {
+			return bad(fmt.Sprintf("console.allowed_hosts[%d]", i), "must be a bare host name (no scheme, port or path), got %q", h)
+		}
 	}
 	for i, u := range c.Console.Users {
 		if u.Name == "" {

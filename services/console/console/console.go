@@ -294,7 +294,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/", s.auth(kindHTML, func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, tr(pickLang(r, s.env.Config.Console.Lang), "err.notfound"))
 	}))
-	return securityHeaders(mux)
+	c := s.env.Config.Console
+	return newHostGuard(c.Listen, c.BaseURL, c.AllowedHosts).middleware(securityHeaders(mux))
 }
 
 func securityHeaders(next http.Handler) http.Handler {
@@ -465,7 +466,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	pw := r.PostFormValue("password")
 	ipKey, userKey := "ip:"+clientIP(r), "user:"+strings.ToLower(user)
-	if wait := max(s.ipThr.blocked(ipKey), s.userThr.blocked(userKey)); wait > 0 {
+	if wait := reserve(s.userThr, userKey, s.ipThr, ipKey); wait > 0 {
 		s.logins.WithLabelValues("throttled").Inc()
 		secs := int(wait.Round(time.Second) / time.Second)
 		w.Header().Set("Retry-After", fmt.Sprint(max(secs, 1)))
@@ -477,9 +478,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		hash = s.dummy
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(pw)) != nil || !known {
-		s.logins.WithLabelValues("failed").Inc()
-		s.ipThr.fail(ipKey)
-		s.userThr.fail(userKey)
+		s.logins.WithLabelValues("failed").Inc() // already counted by reserve
 		s.log.Warn("console: failed login", "user", user, "ip", clientIP(r))
 		s.renderLogin(w, r, http.StatusUnauthorized, user, tr(lang, "login.failed"))
 		return
