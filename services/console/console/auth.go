@@ -105,6 +105,10 @@ type sessions struct {
 	onCount func(n int)
 	kv      jetstream.KeyValue
 	log     *slog.Logger
+	// ends are closed when a session ends (logout here, or its deletion
+	// seen in the bucket): the live streams opened with it stop at once.
+	// Keyed by sessionKey so that deletions seen in the bucket match.
+	ends map[string]map[chan struct{}]struct{}
 }
 
 func newSessions(now func() time.Time, onCount func(int)) *sessions {
@@ -186,6 +190,7 @@ func (s *sessions) get(ctx context.Context, id string) *session {
 	if s.expired(se, now) {
 		delete(s.m, id)
 		s.onCount(len(s.m))
+		s.endLocked(sessionKey(id))
 		return nil
 	}
 	se.seen = now
@@ -215,6 +220,7 @@ func (s *sessions) forget(id string) {
 	defer s.mu.Unlock()
 	delete(s.m, id)
 	s.onCount(len(s.m))
+	s.endLocked(sessionKey(id))
 }
 
 func (s *sessions) delete(ctx context.Context, id string) {

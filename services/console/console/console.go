@@ -188,6 +188,7 @@ func New(ctx context.Context, env *service.Env, opts Options) (*Server, error) {
 	}
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
+	go s.sessions.watchEnds(cctx)
 	if opts.Store != nil {
 		s.st.Store(opts.Store)
 		close(s.done)
