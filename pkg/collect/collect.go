@@ -25,6 +25,7 @@ import (
 	"github.com/veille-oss/veille/pkg/config"
 	"github.com/veille-oss/veille/pkg/fetch"
 	"github.com/veille-oss/veille/pkg/mention"
+	"github.com/veille-oss/veille/pkg/obs"
 	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/pkg/watch"
 )
@@ -320,18 +321,20 @@ func (c *Collector) Report(ctx context.Context, src config.Source, items, publis
 	c.mu.Lock()
 	h := c.health[src.Name]
 	if h == nil {
-		h = &Health{Name: src.Name, Kind: src.Kind, URL: sourceURL(src)}
+		h = &Health{Name: src.Name, Kind: src.Kind}
 		if e, gerr := c.Sources.Get(ctx, bus.Token(src.Name)); gerr == nil {
 			_ = json.Unmarshal(e.Value(), h)
 		}
 		c.health[src.Name] = h
 	}
 	now := time.Now().UTC()
+	// The console shows this record: no credentials in it.
+	h.URL = mention.StripUserinfo(sourceURL(src))
 	h.ItemsSeen += items
 	h.Published += published
 	h.PagesFetched += pages
 	if err != nil {
-		h.LastError = err.Error()
+		h.LastError = obs.RedactURLs(err.Error())
 		h.LastErrorAt = now
 	} else {
 		h.LastSuccess = now

@@ -562,13 +562,13 @@ func (c *Config) Validate() error {
 func checkHTTP(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("not a URL: %q", s)
+		return fmt.Errorf("not a URL: %q", redactURL(s))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("must be an http(s) URL, got %q", s)
+		return fmt.Errorf("must be an http(s) URL, got %q", u.Redacted())
 	}
 	if u.Host == "" {
-		return fmt.Errorf("has no host: %q", s)
+		return fmt.Errorf("has no host: %q", u.Redacted())
 	}
 	return nil
 }
@@ -610,4 +610,15 @@ func (c *Config) SourceByName(name string) (Source, bool) {
 		}
 	}
 	return Source{}, false
+}
+
+// redactURL hides what may be a password in a URL that does not parse:
+// everything between "://" and the last "@".
+func redactURL(s string) string {
+	i := strings.Index(s, "://")
+	j := strings.LastIndexByte(s, '@')
+	if i < 0 || j < i {
+		return s
+	}
+	return s[:i+3] + "[redacted]" + s[j:]
 }

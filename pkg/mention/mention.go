@@ -138,6 +138,7 @@ func ID(canonicalURL, anchor, brand string) string {
 // New fills the schema and id of a mention from its URL, anchor and brand.
 func (m *Mention) SetID() {
 	m.Schema = SchemaV1
+	m.StripCredentials()
 	m.ID = ID(m.URL, m.Anchor, m.Brand)
 }
 
@@ -196,6 +197,9 @@ func (m *Mention) Validate() error {
 		if err := checkURL(m.Author.URL); err != nil {
 			return invalid("author.url", "%v", err)
 		}
+	}
+	if err := m.checkNoUserinfo(); err != nil {
+		return err
 	}
 	if len(m.Text) > MaxTextBytes {
 		return invalid("text", "longer than %d bytes", MaxTextBytes)
@@ -296,6 +300,7 @@ func Decode(data []byte) (*Mention, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("%w: not JSON: %v", ErrInvalid, err)
 	}
+	m.StripCredentials() // messages published before producers stripped them
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}

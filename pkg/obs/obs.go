@@ -22,6 +22,7 @@ import (
 )
 
 // NewLogger builds a slog logger writing to w at level in format text|json.
+// URL credentials are removed from every attribute and message (redactAttr).
 func NewLogger(w io.Writer, level, format string) *slog.Logger {
 	var lv slog.Level
 	switch strings.ToLower(level) {
@@ -34,7 +35,7 @@ func NewLogger(w io.Writer, level, format string) *slog.Logger {
 	default:
 		lv = slog.LevelInfo
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: redactAttr}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

@@ -384,7 +384,7 @@ func (s *Server) sources(ctx context.Context) ([]SourceHealth, error) {
 			return nil, fmt.Errorf("kv %s: %w", key, err)
 		}
 		h.Name, h.Kind = src.Name, src.Kind
-		out = append(out, h)
+		out = append(out, h.withoutCredentials())
 	}
 	keys, err := kv.Keys(ctx)
 	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
@@ -404,7 +404,7 @@ func (s *Server) sources(ctx context.Context) ([]SourceHealth, error) {
 			continue
 		}
 		h.State = "unconfigured"
-		out = append(out, h)
+		out = append(out, h.withoutCredentials())
 	}
 	return out, nil
 }

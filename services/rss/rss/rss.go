@@ -238,6 +238,7 @@ func absolute(base, ref string) string {
 	if err != nil {
 		return ""
 	}
+	b.User = nil // a feed URL's credentials are for its fetch, not for its links
 	r, err := b.Parse(ref)
 	if err != nil || (r.Scheme != "http" && r.Scheme != "https") {
 		return ""
