@@ -102,6 +102,10 @@ type Sink struct {
 	FlushInterval time.Duration `yaml:"flush_interval"`
 	MaxBackoff    time.Duration `yaml:"max_backoff"`
 	Workers       int           `yaml:"workers"`
+	// HandoffAfter is how long a sink that cannot reach ClickHouse keeps
+	// its batch before handing it back (NAK with delay) so that a replica
+	// with a working ClickHouse stores it.
+	HandoffAfter time.Duration `yaml:"handoff_after"`
 }
 
 // Enricher configures the enrichment workers.
@@ -225,7 +229,7 @@ func Default() *Config {
 			User:        "default",
 			DialTimeout: 5 * time.Second,
 		},
-		Sink:     Sink{BatchRows: 10000, BatchBytes: 16 << 20, FlushInterval: time.Second, MaxBackoff: 30 * time.Second, Workers: 1},
+		Sink:     Sink{BatchRows: 10000, BatchBytes: 16 << 20, FlushInterval: time.Second, MaxBackoff: 30 * time.Second, Workers: 1, HandoffAfter: 30 * time.Second},
 		Enricher: Enricher{Workers: 0, Batch: 500},
 		Crawler: Crawler{
 			UserAgent:       "veille/0.1 (+https://github.com/veille-oss/veille)",
@@ -460,6 +464,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Sink.FlushInterval <= 0 {
 		return bad("sink.flush_interval", "must be positive")
+	}
+	if c.Sink.HandoffAfter < time.Second {
+		return bad("sink.handoff_after", "must be at least 1s, got %s", c.Sink.HandoffAfter)
 	}
 	if c.Sink.Workers < 1 {
 		return bad("sink.workers", "must be at least 1")
