@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/veille-oss/veille/pkg/obs"
 	"github.com/veille-oss/veille/pkg/service"
 	"github.com/veille-oss/veille/pkg/store"
 	"github.com/veille-oss/veille/services/console/static"
@@ -321,9 +323,14 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusServiceUnavailable)
-	for name, err := range fails {
-		fmt.Fprintf(w, "%s: %v\n", name, err)
+	// Which dependency fails, and its error, only for signed-in callers
+	// (and the log); anyone else learns the status.
+	if _, ok := s.authenticate(r); ok {
+		_, _ = io.WriteString(w, obs.FailureText(fails))
+		return
 	}
+	_, _ = io.WriteString(w, "not ready\n")
+	s.log.Warn("console: not ready", "failing", strings.TrimSpace(obs.FailureText(fails)))
 }
 
 // identity is who made a request.

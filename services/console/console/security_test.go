@@ -1,6 +1,8 @@
 package console_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -178,5 +180,20 @@ func TestHostAllowList(t *testing.T) {
 	req.Host = "evil.example"
 	if resp, err := h.client().Do(req); err != nil || resp.StatusCode != http.StatusMisdirectedRequest {
 		t.Fatalf("GET /login with a foreign Host: %v %v", resp.StatusCode, err)
+	}
+}
+
+// TestReadyzNamesNothingToStrangers: a failing dependency is named only to
+// a signed-in caller.
+func TestReadyzNamesNothingToStrangers(t *testing.T) {
+	h := setup(t)
+	h.env.Metrics.AddCheck("clickhouse_secret_host", func(context.Context) error { return errors.New("dial tcp 10.9.8.7:9000: refused") })
+	resp, body := h.get(h.client(), "/readyz")
+	if resp.StatusCode != http.StatusServiceUnavailable || body != "not ready\n" {
+		t.Fatalf("anonymous /readyz: %d %q, want 503 \"not ready\"", resp.StatusCode, body)
+	}
+	resp, body = h.get(h.client(), "/readyz", bearer()...)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "clickhouse_secret_host: dial tcp 10.9.8.7:9000") {
+		t.Fatalf("signed-in /readyz: %d %q, want the failing check named", resp.StatusCode, body)
 	}
 }
