@@ -110,6 +110,9 @@ func openWithRetry(ctx context.Context, env *service.Env, log *slog.Logger) (*st
 		if err == nil {
 			return st, nil
 		}
+		if errors.Is(err, store.ErrAuth) {
+			return nil, fmt.Errorf("sink: %w", err) // a wrong password does not heal by waiting
+		}
 		log.Warn("clickhouse not reachable yet; retrying", "err", err, "backoff", backoff)
 		select {
 		case <-ctx.Done():
