@@ -511,7 +511,7 @@ const csvLimit = 10_000
 
 // csvCell neutralises spreadsheet formulas in free text (CSV injection).
 func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if formulaLead(s) {
 		return "'" + s
 	}
 	return s
