@@ -76,6 +76,7 @@ type Collector struct {
 	published *prometheus.CounterVec
 	fetchErrs *prometheus.CounterVec
 	fetched   *prometheus.CounterVec
+	charsets  *prometheus.CounterVec
 	shardI    int
 	shardN    int
 }
@@ -111,6 +112,7 @@ func New(ctx context.Context, env *service.Env, kind string) (*Collector, error)
 		published: env.Metrics.Counter("collector_mentions_total", "Raw mentions published.", "kind", "source"),
 		fetchErrs: env.Metrics.Counter("fetch_errors_total", "Fetch errors by host.", "kind", "host"),
 		fetched:   env.Metrics.Counter("fetch_pages_total", "Pages fetched by host and status.", "kind", "host", "status"),
+		charsets:  env.Metrics.Counter("fetch_unknown_charset_total", "Pages whose declared charset has no decoder (decoded by the fallback).", "kind", "host"),
 	}
 	if cfg.Crawler.Shard != "" {
 		c.shardI, c.shardN, _ = config.ParseShard(cfg.Crawler.Shard)
@@ -128,6 +130,9 @@ func New(ctx context.Context, env *service.Env, kind string) (*Collector, error)
 			c.fetched.WithLabelValues(kind, e.Host, fmt.Sprint(e.Status)).Inc()
 			if e.Err != nil {
 				c.fetchErrs.WithLabelValues(kind, e.Host).Inc()
+			}
+			if e.UnknownCharset != "" {
+				c.charsets.WithLabelValues(kind, e.Host).Inc()
 			}
 		}),
 	})
