@@ -88,6 +88,9 @@ func Open(ctx context.Context, cfg config.ClickHouse, log *slog.Logger) (*Store,
 	defer cancel()
 	if err := conn.Ping(pctx); err != nil {
 		conn.Close()
+		if aerr := authError(err, cfg); aerr != nil {
+			return nil, aerr
+		}
 		return nil, fmt.Errorf("%w at %s: %v", ErrUnavailable, strings.Join(cfg.Addr, ","), err)
 	}
 	return s, nil

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -104,6 +105,10 @@ type sessions struct {
 	onCount func(n int)
 	kv      jetstream.KeyValue
 	log     *slog.Logger
+	// ends are closed when a session ends (logout here, or its deletion
+	// seen in the bucket): the live streams opened with it stop at once.
+	// Keyed by sessionKey so that deletions seen in the bucket match.
+	ends map[string]map[chan struct{}]struct{}
 }
 
 func newSessions(now func() time.Time, onCount func(int)) *sessions {
@@ -185,6 +190,7 @@ func (s *sessions) get(ctx context.Context, id string) *session {
 	if s.expired(se, now) {
 		delete(s.m, id)
 		s.onCount(len(s.m))
+		s.endLocked(sessionKey(id))
 		return nil
 	}
 	se.seen = now
@@ -214,6 +220,7 @@ func (s *sessions) forget(id string) {
 	defer s.mu.Unlock()
 	delete(s.m, id)
 	s.onCount(len(s.m))
+	s.endLocked(sessionKey(id))
 }
 
 func (s *sessions) delete(ctx context.Context, id string) {
@@ -258,25 +265,34 @@ func newThrottle(max int, window, lockout time.Duration, now func() time.Time) *
 	return &throttle{m: map[string]*failures{}, max: max, window: window, lockout: lockout, now: now}
 }
 
-// blocked returns how long key must still wait, or 0.
-func (t *throttle) blocked(key string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f := t.m[key]
-	if f == nil {
-		return 0
+// reserve counts one login attempt against both keys before the password
+// is checked, atomically: concurrent attempts cannot all pass the check
+// before any failure is recorded. It returns how long the caller must wait
+// (0: go ahead). A successful login resets both keys; a failed one leaves
+// its reservation counted. Lock order is always a then b.
+func reserve(a *throttle, ka string, b *throttle, kb string) time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if w := max(a.waitLocked(ka), b.waitLocked(kb)); w > 0 {
+		return w
 	}
-	if d := f.lockedUntil.Sub(t.now()); d > 0 {
-		return d
+	a.countLocked(ka)
+	b.countLocked(kb)
+	return 0
+}
+
+func (t *throttle) waitLocked(key string) time.Duration {
+	if f := t.m[key]; f != nil {
+		return max(f.lockedUntil.Sub(t.now()), 0)
 	}
 	return 0
 }
 
-// fail records a failure; past max failures in the window the key is locked
-// out for lockout, doubling with every further failure (at most 16x).
-func (t *throttle) fail(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// countLocked records an attempt; past max attempts in the window the key
+// is locked out for lockout, doubling with every further one (at most 16x).
+func (t *throttle) countLocked(key string) {
 	now := t.now()
 	f := t.m[key]
 	if f == nil || (now.Sub(f.first) > t.window && now.After(f.lockedUntil)) {
@@ -321,10 +337,37 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// safeNext keeps post-login redirects on this site.
+// maxNextLen bounds the post-login target; the console's own links are short.
+const maxNextLen = 2048
+
+// safeNext keeps post-login redirects on this console: only an absolute
+// path made of printable ASCII, with no scheme, host, backslash or control
+// character anywhere (browsers drop tabs and newlines and read "\\" as "/",
+// so "/\t/evil" or "/\\evil" would become "//evil", another host).
+// Anything else gives "/".
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "" || len(next) > maxNextLen || next[0] != '/' {
 		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return "/"
+	}
+	// Encoded forms are checked too: "/%2F/evil" or "/%5Cevil" may be
+	// decoded by a proxy in front of the console.
+	p := u.Path
+	if strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for _, r := range p {
+		if r < ' ' || r == 0x7f {
+			return "/"
+		}
 	}
 	return next
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/veille-oss/veille/pkg/platform/obs"
 	"github.com/veille-oss/veille/pkg/platform/service"
 	"github.com/veille-oss/veille/pkg/store"
 	"github.com/veille-oss/veille/services/console/static"
@@ -193,6 +195,7 @@ func New(ctx context.Context, env *service.Env, opts Options) (*Server, error) {
 	}
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
+	go s.sessions.watchEnds(cctx)
 	if opts.Store != nil {
 		s.st.Store(opts.Store)
 		close(s.done)
@@ -304,7 +307,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/", s.auth(kindHTML, func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, tr(pickLang(r, s.env.Config.Console.Lang), "err.notfound"))
 	}))
-	return securityHeaders(mux)
+	c := s.env.Config.Console
+	return newHostGuard(c.Listen, c.BaseURL, c.AllowedHosts).middleware(securityHeaders(mux))
 }
 
 func securityHeaders(next http.Handler) http.Handler {
@@ -329,9 +333,14 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusServiceUnavailable)
-	for name, err := range fails {
-		fmt.Fprintf(w, "%s: %v\n", name, err)
+	// Which dependency fails, and its error, only for signed-in callers
+	// (and the log); anyone else learns the status.
+	if _, ok := s.authenticate(r); ok {
+		_, _ = io.WriteString(w, obs.FailureText(fails))
+		return
 	}
+	_, _ = io.WriteString(w, "not ready\n")
+	s.log.Warn("console: not ready", "failing", strings.TrimSpace(obs.FailureText(fails)))
 }
 
 // identity is who made a request.
@@ -475,7 +484,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	pw := r.PostFormValue("password")
 	ipKey, userKey := "ip:"+clientIP(r), "user:"+strings.ToLower(user)
-	if wait := max(s.ipThr.blocked(ipKey), s.userThr.blocked(userKey)); wait > 0 {
+	if wait := reserve(s.userThr, userKey, s.ipThr, ipKey); wait > 0 {
 		s.logins.WithLabelValues("throttled").Inc()
 		secs := int(wait.Round(time.Second) / time.Second)
 		w.Header().Set("Retry-After", fmt.Sprint(max(secs, 1)))
@@ -487,9 +496,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		hash = s.dummy
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(pw)) != nil || !known {
-		s.logins.WithLabelValues("failed").Inc()
-		s.ipThr.fail(ipKey)
-		s.userThr.fail(userKey)
+		s.logins.WithLabelValues("failed").Inc() // already counted by reserve
 		s.log.Warn("console: failed login", "user", user, "ip", clientIP(r))
 		s.renderLogin(w, r, http.StatusUnauthorized, user, tr(lang, "login.failed"))
 		return

@@ -23,6 +23,7 @@ const (
 	clientBuffer  = 256 // events queued per client before drops
 	heartbeat     = 15 * time.Second
 	maxSSEClients = 500
+	sessionCheck  = time.Second // how late a stream may end after its session expires
 )
 
 // Card is a mention as a card shows it (the live stream's event payload,
@@ -263,10 +264,29 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
+	// A stream lives no longer than its session: it ends at logout (here
+	// or on another replica) and at expiry, checked every second.
+	var ended <-chan struct{}
+	var check <-chan time.Time
+	id := identityOf(r)
+	if id.sess != nil {
+		ch, stop := s.sessions.onEnd(id.sess.id)
+		defer stop()
+		ended = ch
+		ct := time.NewTicker(sessionCheck)
+		defer ct.Stop()
+		check = ct.C
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-ended:
+			return
+		case <-check:
+			if !s.sessions.alive(r.Context(), id.sess.id, false) {
+				return
+			}
 		case it := <-cl.ch:
 			if send(it) != nil {
 				return
@@ -286,6 +306,10 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-tick.C:
+			// The bucket is asked too, in case a deletion was missed.
+			if id.sess != nil && !s.sessions.alive(r.Context(), id.sess.id, true) {
+				return
+			}
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
 				return
 			}

@@ -330,7 +330,7 @@ func (s *Server) sources(ctx context.Context) ([]SourceHealth, error) {
 			return nil, fmt.Errorf("kv %s: %w", key, err)
 		}
 		h.Name, h.Kind = src.Name, src.Kind
-		out = append(out, h)
+		out = append(out, h.withoutCredentials())
 	}
 	keys, err := kv.Keys(ctx)
 	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
@@ -350,7 +350,7 @@ func (s *Server) sources(ctx context.Context) ([]SourceHealth, error) {
 			continue
 		}
 		h.State = "unconfigured"
-		out = append(out, h)
+		out = append(out, h.withoutCredentials())
 	}
 	return out, nil
 }
@@ -527,7 +527,7 @@ func (s *Server) handleSearchAPI(w http.ResponseWriter, r *http.Request) {
 
 // csvCell neutralises spreadsheet formulas in free text (CSV injection).
 func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if formulaLead(s) {
 		return "'" + s
 	}
 	return s

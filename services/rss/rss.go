@@ -86,7 +86,14 @@ func Poll(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 	// The text is UTF-8 already: drop the declared encoding so the XML parser
 	// does not decode it a second time.
 	text := xmlDecl.ReplaceAllString(resp.Text, "$1")
-	feed, err := gofeed.NewParser().ParseString(text)
+	text, cut, err := boundFeed(text, MaxItems, MaxFeedBytes)
+	if cut {
+		c.Log.Info("feed cut to its budget", "source", src.Name, "bytes", len(resp.Text), "kept_bytes", len(text), "max_items", MaxItems, "max_bytes", MaxFeedBytes)
+	}
+	var feed *gofeed.Feed
+	if err == nil {
+		feed, err = gofeed.NewParser().ParseString(text)
+	}
 	if err != nil {
 		err = fmt.Errorf("%w: %s (%s): %v", ErrFeed, src.Name, src.URL, err)
 		c.Report(ctx, src, 0, 0, 1, err)
@@ -254,6 +261,7 @@ func absolute(base, ref string) string {
 	if err != nil {
 		return ""
 	}
+	b.User = nil // a feed URL's credentials are for its fetch, not for its links
 	r, err := b.Parse(ref)
 	if err != nil || (r.Scheme != "http" && r.Scheme != "https") {
 		return ""

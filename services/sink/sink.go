@@ -51,6 +51,7 @@ type sink struct {
 	insertDur prometheus.Observer
 	retries   prometheus.Counter
 	dead      prometheus.Counter
+	handoffs  prometheus.Counter
 }
 
 // Run consumes mentions.enriched.> into <db>.mentions until ctx ends.
@@ -94,6 +95,7 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 		insertDur: m.Histogram("sink_insert_seconds", "ClickHouse insert latency.", prometheus.DefBuckets).WithLabelValues(),
 		retries:   m.Counter("sink_retries_total", "Insert attempts retried because ClickHouse was unavailable.").WithLabelValues(),
 		dead:      m.Counter("sink_dead_letters_total", "Mentions sent to the dead letters by the sink.").WithLabelValues(),
+		handoffs:  m.Counter("sink_handoffs_total", "Mentions handed back to another replica because ClickHouse was unreachable.").WithLabelValues(),
 	}
 	log.Info("sink started", "batch_rows", cfg.Sink.BatchRows, "flush_interval", cfg.Sink.FlushInterval)
 	// Drain budget: finish the batch in flight at shutdown, but never hold
@@ -107,6 +109,9 @@ func openWithRetry(ctx context.Context, env *service.Env, log *slog.Logger) (*st
 		st, err := store.Open(ctx, env.Config.ClickHouse, log)
 		if err == nil {
 			return st, nil
+		}
+		if errors.Is(err, store.ErrAuth) {
+			return nil, fmt.Errorf("sink: %w", err) // a wrong password does not heal by waiting
 		}
 		log.Warn("clickhouse not reachable yet; retrying", "err", err, "backoff", backoff)
 		select {
@@ -162,6 +167,7 @@ func (s *sink) insert(ctx context.Context, items []item) {
 	}
 	backoff := 200 * time.Millisecond
 	lastProgress := time.Now()
+	firstFailure := time.Time{}
 	for attempt := 0; ; attempt++ {
 		t0 := time.Now()
 		err := s.st.InsertMentions(ctx, ms, s.groups)
@@ -193,6 +199,13 @@ func (s *sink) insert(ctx context.Context, items []item) {
 			// Shutting down with ClickHouse away: leave the messages unacked;
 			// they are redelivered to the next sink.
 			s.log.Warn("shutdown while clickhouse unavailable; batch left for redelivery", "rows", len(items))
+			return
+		}
+		if firstFailure.IsZero() {
+			firstFailure = time.Now()
+		}
+		if down := time.Since(firstFailure); down >= s.env.Config.Sink.HandoffAfter && s.handBack(items, down) {
+			s.waitClickHouse(ctx)
 			return
 		}
 		s.retries.Inc()

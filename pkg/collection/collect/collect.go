@@ -27,6 +27,7 @@ import (
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/platform/obs"
 	"github.com/veille-oss/veille/pkg/platform/service"
 )
 
@@ -78,6 +79,7 @@ type Collector struct {
 	published *prometheus.CounterVec
 	fetchErrs *prometheus.CounterVec
 	fetched   *prometheus.CounterVec
+	charsets  *prometheus.CounterVec
 	shardI    int
 	shardN    int
 }
@@ -116,6 +118,7 @@ func New(ctx context.Context, env *service.Env, kind string) (*Collector, error)
 		published: env.Metrics.Counter("collector_mentions_total", "Raw mentions published.", "kind", "source"),
 		fetchErrs: env.Metrics.Counter("fetch_errors_total", "Fetch errors by host.", "kind", "host"),
 		fetched:   env.Metrics.Counter("fetch_pages_total", "Pages fetched by host and status.", "kind", "host", "status"),
+		charsets:  env.Metrics.Counter("fetch_unknown_charset_total", "Pages whose declared charset has no decoder (decoded by the fallback).", "kind", "host"),
 	}
 	if cfg.Crawler.Shard != "" {
 		c.shardI, c.shardN, _ = config.ParseShard(cfg.Crawler.Shard)
@@ -133,6 +136,9 @@ func New(ctx context.Context, env *service.Env, kind string) (*Collector, error)
 			c.fetched.WithLabelValues(kind, e.Host, fmt.Sprint(e.Status)).Inc()
 			if e.Err != nil {
 				c.fetchErrs.WithLabelValues(kind, e.Host).Inc()
+			}
+			if e.UnknownCharset != "" {
+				c.charsets.WithLabelValues(kind, e.Host).Inc()
 			}
 		}),
 	})
@@ -334,18 +340,20 @@ func (c *Collector) Report(ctx context.Context, src config.Source, items, publis
 	c.mu.Lock()
 	h := c.health[src.Name]
 	if h == nil {
-		h = &Health{Name: src.Name, Kind: src.Kind, URL: sourceURL(src)}
+		h = &Health{Name: src.Name, Kind: src.Kind}
 		if e, gerr := c.Sources.Get(ctx, bus.Token(src.Name)); gerr == nil {
 			_ = json.Unmarshal(e.Value(), h)
 		}
 		c.health[src.Name] = h
 	}
 	now := time.Now().UTC()
+	// The console shows this record: no credentials in it.
+	h.URL = mention.StripUserinfo(sourceURL(src))
 	h.ItemsSeen += items
 	h.Published += published
 	h.PagesFetched += pages
 	if err != nil {
-		h.LastError = err.Error()
+		h.LastError = obs.RedactURLs(err.Error())
 		h.LastErrorAt = now
 	} else {
 		h.LastSuccess = now

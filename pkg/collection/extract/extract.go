@@ -104,6 +104,7 @@ func Extract(htmlText string, pageURL string, opt Options) (*Document, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("extract: page URL %q: %w", pageURL, ErrBadURL)
 	}
+	base.User = nil // links resolved against the page must not inherit its credentials
 	if opt.MaxTextBytes <= 0 {
 		opt.MaxTextBytes = DefaultMaxTextBytes
 	}

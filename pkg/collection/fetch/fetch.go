@@ -22,6 +22,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/veille-oss/veille/pkg/collection/textenc"
@@ -128,18 +130,21 @@ type Request struct {
 
 // Response is a fetched document.
 type Response struct {
-	URL          string      // final URL, after redirects
-	Redirects    []string    // URLs that redirected, in order
-	Status       int         // HTTP status of the final response
-	Header       http.Header // headers of the final response
-	Body         []byte      // raw body after Content-Encoding decoding, before charset decoding
-	Text         string      // Body decoded to UTF-8
-	Encoding     string      // charset used to decode Text, e.g. "windows-1252"
-	ContentType  string      // Content-Type header, or the sniffed media type
-	ETag         string      // for the next conditional request
-	LastModified string      // for the next conditional request
-	NotModified  bool        // 304: Body and Text are empty, keep the previous copy
-	Duration     time.Duration
+	URL       string      // final URL, after redirects
+	Redirects []string    // URLs that redirected, in order
+	Status    int         // HTTP status of the final response
+	Header    http.Header // headers of the final response
+	Body      []byte      // raw body after Content-Encoding decoding, before charset decoding
+	Text      string      // Body decoded to UTF-8
+	Encoding  string      // charset used to decode Text, e.g. "windows-1252"
+	// UnknownCharset is the declared charset that has no decoder, when
+	// Text was decoded by textenc's fallback instead (logged once per host).
+	UnknownCharset string
+	ContentType    string // Content-Type header, or the sniffed media type
+	ETag           string // for the next conditional request
+	LastModified   string // for the next conditional request
+	NotModified    bool   // 304: Body and Text are empty, keep the previous copy
+	Duration       time.Duration
 }
 
 // Fetcher fetches politely. Safe for concurrent use; share one per process
@@ -153,7 +158,10 @@ type Fetcher struct {
 	hosts  *hostTable
 	robots robotsCache
 	log    *slog.Logger
-	proxy  *url.URL
+	// charsetWarned remembers host+label pairs already logged.
+	charsetWarned sync.Map
+	charsetCount  atomic.Int64
+	proxy         *url.URL
 }
 
 // New returns a Fetcher with opts, defaults filled in.
@@ -517,13 +525,17 @@ func (f *Fetcher) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	if err != nil {
 		return nil, nil, attemptError(ctx, actx, err)
 	}
-	text, enc, err := textenc.Decode(body, resp.Header.Get("Content-Type"))
+	dec, err := textenc.DecodeDetail(body, resp.Header.Get("Content-Type"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("charset: %w", err)
 	}
+	if dec.Unknown != "" {
+		ev.UnknownCharset = dec.Unknown
+		f.warnCharset(u, dec)
+	}
 	return &Response{
 		URL: u.String(), Status: code, Header: resp.Header,
-		Body: body, Text: text, Encoding: enc, ContentType: ct,
+		Body: body, Text: dec.Text, Encoding: dec.Encoding, UnknownCharset: dec.Unknown, ContentType: ct,
 		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
 	}, nil, nil
 }

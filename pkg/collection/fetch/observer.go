@@ -13,6 +13,9 @@ type Event struct {
 	Err      error
 	Attempt  int  // 0 for the first try
 	Robots   bool // a robots.txt fetch
+	// UnknownCharset is a declared charset without a decoder (the body was
+	// decoded by textenc's fallback), for a counter.
+	UnknownCharset string
 }
 
 // Observer receives Events. It is called synchronously from fetching

@@ -3,6 +3,9 @@
 // charset, then a <meta charset> in the first bytes, then detection. Latin-1
 // labels are read as Windows-1252, as browsers do, because French pages that
 // say ISO-8859-1 routinely contain 0x80-0x9F characters (’ “ ” œ €).
+// A declared charset without a decoder is skipped, as if absent (fallback:
+// UTF-8 when the body is valid UTF-8, else detection, Windows-1252 by
+// default); DecodeDetail reports it so that callers warn.
 package textenc
 
 import (

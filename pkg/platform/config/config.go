@@ -101,6 +101,10 @@ type Sink struct {
 	BatchBytes    int           `yaml:"batch_bytes"`
 	FlushInterval time.Duration `yaml:"flush_interval"`
 	MaxBackoff    time.Duration `yaml:"max_backoff"`
+	// HandoffAfter is how long a sink that cannot reach ClickHouse keeps
+	// its batch before handing it back (NAK with delay) so that a replica
+	// with a working ClickHouse stores it.
+	HandoffAfter time.Duration `yaml:"handoff_after"`
 }
 
 // Enricher configures the enrichment workers.
@@ -132,6 +136,10 @@ type Console struct {
 	Users   []ConsoleUser `yaml:"users"`
 	Token   Secret        `yaml:"token"`
 	Lang    string        `yaml:"lang"`
+	// AllowedHosts are further host names the console answers to (besides
+	// its listen address, loopback names and base_url's host); any other
+	// Host header gets 421, which defeats DNS rebinding.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // ConsoleUser is a console login; PasswordHash is a bcrypt hash.
@@ -220,7 +228,7 @@ func Default() *Config {
 			User:        "default",
 			DialTimeout: 5 * time.Second,
 		},
-		Sink:     Sink{BatchRows: 10000, BatchBytes: 16 << 20, FlushInterval: time.Second, MaxBackoff: 30 * time.Second},
+		Sink:     Sink{BatchRows: 10000, BatchBytes: 16 << 20, FlushInterval: time.Second, MaxBackoff: 30 * time.Second, HandoffAfter: 30 * time.Second},
 		Enricher: Enricher{Workers: 0, Batch: 500},
 		Crawler: Crawler{
 			UserAgent:       "veille/0.1 (+https://github.com/veille-oss/veille)",
@@ -456,6 +464,9 @@ func (c *Config) Validate() error {
 	if c.Sink.FlushInterval <= 0 {
 		return bad("sink.flush_interval", "must be positive")
 	}
+	if c.Sink.HandoffAfter < time.Second {
+		return bad("sink.handoff_after", "must be at least 1s, got %s", c.Sink.HandoffAfter)
+	}
 	if c.Enricher.Workers < 0 {
 		return bad("enricher.workers", "must be 0 (one per CPU) or more")
 	}
@@ -477,6 +488,16 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {
 		return bad("console.listen", "must be host:port, got %q", c.Console.Listen)
+	}
+	if c.Console.BaseURL != "" {
+		if err := checkHTTP(c.Console.BaseURL); err != nil {
+			return bad("console.base_url", "%v", err)
+		}
+	}
+	for i, h := range c.Console.AllowedHosts {
+		if h == "" || len(h) > 253 || strings.ContainsAny(h, "/:@ \t\\?#") {
+			return bad(fmt.Sprintf("console.allowed_hosts[%d]", i), "must be a bare host name (no scheme, port or path), got %q", h)
+		}
 	}
 	for i, u := range c.Console.Users {
 		if u.Name == "" {
@@ -544,13 +565,13 @@ func (c *Config) Validate() error {
 func checkHTTP(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("not a URL: %q", s)
+		return fmt.Errorf("not a URL: %q", redactURL(s))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("must be an http(s) URL, got %q", s)
+		return fmt.Errorf("must be an http(s) URL, got %q", u.Redacted())
 	}
 	if u.Host == "" {
-		return fmt.Errorf("has no host: %q", s)
+		return fmt.Errorf("has no host: %q", u.Redacted())
 	}
 	return nil
 }
@@ -592,4 +613,15 @@ func (c *Config) SourceByName(name string) (Source, bool) {
 		}
 	}
 	return Source{}, false
+}
+
+// redactURL hides what may be a password in a URL that does not parse:
+// everything between "://" and the last "@".
+func redactURL(s string) string {
+	i := strings.Index(s, "://")
+	j := strings.LastIndexByte(s, '@')
+	if i < 0 || j < i {
+		return s
+	}
+	return s[:i+3] + "[redacted]" + s[j:]
 }

@@ -146,6 +146,7 @@ func ID(canonicalURL, anchor, brand string) string {
 // (its page plus #anchor) moves when pages shift, the post does not.
 func (m *Mention) SetID() {
 	m.Schema = SchemaV1
+	m.StripCredentials()
 	base := m.URL
 	if m.Anchor != "" && m.ThreadURL != "" {
 		base = m.ThreadURL
@@ -208,6 +209,9 @@ func (m *Mention) Validate() error {
 		if err := checkURL(m.Author.URL); err != nil {
 			return invalid("author.url", "%v", err)
 		}
+	}
+	if err := m.checkNoUserinfo(); err != nil {
+		return err
 	}
 	if len(m.Text) > MaxTextBytes {
 		return invalid("text", "longer than %d bytes", MaxTextBytes)
@@ -308,6 +312,7 @@ func Decode(data []byte) (*Mention, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("%w: not JSON: %v", ErrInvalid, err)
 	}
+	m.StripCredentials() // messages published before producers stripped them
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 )
 
 // NewLogger builds a slog logger writing to w at level in format text|json.
+// URL credentials are removed from every attribute and message (redactAttr).
 func NewLogger(w io.Writer, level, format string) *slog.Logger {
 	var lv slog.Level
 	switch strings.ToLower(level) {
@@ -34,7 +35,7 @@ func NewLogger(w io.Writer, level, format string) *slog.Logger {
 	default:
 		lv = slog.LevelInfo
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: redactAttr}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -49,6 +50,9 @@ type Registry struct {
 	Prom   *prometheus.Registry
 	mu     sync.Mutex
 	checks map[string]Check
+	log    *slog.Logger
+	// lastFails is the failing set last logged at warn level.
+	lastFails string
 }
 
 // NewRegistry returns a registry with Go and process collectors.
@@ -124,7 +128,7 @@ func (r *Registry) Histogram(name, help string, buckets []float64, labels ...str
 }
 
 // Handler serves /metrics, /healthz (process alive) and /readyz (every
-// dependency check passes; 503 naming the failing ones otherwise), and with
+// dependency check passes; 503 otherwise, the failing ones logged), and with
 // withPprof Go's profiles under /debug/pprof/.
 func (r *Registry) Handler(withPprof bool) http.Handler {
 	mux := http.NewServeMux()
@@ -144,13 +148,15 @@ func (r *Registry) Handler(withPprof bool) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fails := r.Ready(req.Context())
 		if len(fails) == 0 {
+			r.logNotReady(nil) // the next failure is logged at warn level again
 			_, _ = io.WriteString(w, "ready\n")
 			return
 		}
+		// Only the status: which dependency fails (and its error, which may
+		// name hosts and users) goes to the log, not to whoever asks.
 		w.WriteHeader(http.StatusServiceUnavailable)
-		for name, err := range fails {
-			fmt.Fprintf(w, "%s: %v\n", name, err)
-		}
+		_, _ = io.WriteString(w, "not ready\n")
+		r.logNotReady(fails)
 	})
 	return mux
 }
@@ -161,6 +167,7 @@ func (r *Registry) Serve(ctx context.Context, addr string, withPprof bool, log *
 	if err != nil {
 		return fmt.Errorf("metrics listen %s: %w", addr, err)
 	}
+	r.SetLogger(log)
 	srv := &http.Server{Handler: r.Handler(withPprof), ReadHeaderTimeout: 5 * time.Second}
 	log.Info("metrics endpoint", "url", "http://"+ln.Addr().String()+"/metrics")
 	go func() {

@@ -1,6 +1,7 @@
 package obs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -35,8 +36,15 @@ func TestHandler(t *testing.T) {
 		t.Fatalf("/readyz with no checks: %d", code)
 	}
 	r.AddCheck("clickhouse", func(context.Context) error { return errors.New("connection refused") })
-	if code, body := get(t, r.Handler(false), "/readyz"); code != 503 || !strings.Contains(body, "clickhouse: connection refused") {
-		t.Fatalf("/readyz with a failing check: %d %q", code, body)
+	var logged bytes.Buffer
+	r.SetLogger(obs.NewLogger(&logged, "info", "text"))
+	if code, body := get(t, r.Handler(false), "/readyz"); code != 503 || body != "not ready\n" {
+		t.Fatalf("/readyz with a failing check: %d %q, want 503 without the check's name", code, body)
+	}
+	// The details go to the log (once per change of the failing set).
+	get(t, r.Handler(false), "/readyz")
+	if n := strings.Count(logged.String(), "clickhouse: connection refused"); n != 1 {
+		t.Fatalf("failing check logged %d times, want 1:\n%s", n, logged.String())
 	}
 }
 

@@ -241,7 +241,10 @@ func (p *proc) readyz() (int, string) {
 	return resp.StatusCode, strings.TrimSpace(string(b))
 }
 
-// pipeConfig is the YAML every pipeline process reads.
+// pipeConfig is the YAML every pipeline process reads. One sink replica:
+// handoff_after is longer than any outage here, so the sink holds its batch
+// through it (TestFaults checks nothing is redelivered); the partitioned
+// replica test sets its own.
 type pipeConfig struct {
 	NATSURL, NATSToken string
 	CHAddr, CHPassword string
@@ -265,7 +268,7 @@ clickhouse:
   database: veille
   password: %q
   dial_timeout: 2s
-sink: {batch_rows: 2000, flush_interval: 200ms, max_backoff: 2s}
+sink: {batch_rows: 2000, flush_interval: 200ms, max_backoff: 2s, handoff_after: 5m}
 enricher: {workers: 1, batch: 500}
 %s`, filepath.Join(dir, "data"), c.NATSURL, c.NATSToken, c.AckWait, c.CHAddr, c.CHPassword, c.Extra)
 	p := filepath.Join(dir, "veille.yaml")
