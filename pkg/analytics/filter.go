@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/veille-oss/veille/pkg/mention"
 )
 
 // Bounds on what one query returns.
@@ -65,10 +67,10 @@ func (f Filter) Validate() error {
 	default:
 		return fmt.Errorf("%w: sentiment must be neg, neu or pos, got %q", ErrBadFilter, f.Sentiment)
 	}
-	switch f.Kind {
-	case "", "web", "rss", "forum":
+	switch {
+	case f.Kind == "", f.Kind == "web", f.Kind == "rss", f.Kind == "forum", mention.IsSocial(f.Kind):
 	default:
-		return fmt.Errorf("%w: kind must be web, rss or forum, got %q", ErrBadFilter, f.Kind)
+		return fmt.Errorf("%w: kind must be web, rss, forum or a social network, got %q", ErrBadFilter, f.Kind)
 	}
 	switch f.Status {
 	case "", "open", "acknowledged", "resolved", "active":

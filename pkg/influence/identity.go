@@ -38,6 +38,10 @@ func AuthorKey(m *mention.Mention) string {
 		profile = NormalizeProfileURL(m.Author.URL)
 	}
 	switch {
+	case profile != "" && mention.IsSocial(m.SourceKind):
+		// On a social network display names are not unique and change;
+		// the profile (handle or account id) is the account.
+		return profile
 	case name != "":
 		host := ""
 		if profile != "" {

@@ -18,6 +18,9 @@ var MentionColumns = []string{
 	"sentiment_label", "sentiment_score", "sentiment_confidence", "sentiment_evidence",
 	"toxic", "toxicity", "entities", "influence_score", "is_influencer", "dup_cluster",
 	"position", "likes", "replies", "content_hash", "enriched_at", "version",
+	// 0006_social
+	"reposts", "quotes", "views", "parent_url", "deleted",
+	"author_handle", "author_following", "author_verified", "suspicious",
 }
 
 // minTime is the earliest DateTime ClickHouse stores; zero times map to it.
@@ -101,6 +104,8 @@ func Row(m *mention.Mention, groups map[string]string) []any {
 		e.Sentiment.Label, float32(e.Sentiment.Score), float32(e.Sentiment.Confidence), nonNil(e.Sentiment.Evidence),
 		boolU8(e.Toxic), nonNil(toxicity), nonNil(entities), float32(e.InfluenceScore), boolU8(e.IsInfluencer), e.DupCluster,
 		uint32(max(m.Position, 0)), uint32(max(m.Likes, 0)), uint32(max(m.Replies, 0)), m.ContentHash, chTime(e.EnrichedAt), version,
+		uint32(max(m.Reposts, 0)), uint32(max(m.Quotes, 0)), uint64(max(m.Views, 0)), m.ParentURL, boolU8(m.Deleted),
+		m.Author.Handle, uint32(max(m.Author.Following, 0)), boolU8(m.Author.Verified), nonNil(e.Suspicious),
 	}
 }
 

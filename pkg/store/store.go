@@ -297,7 +297,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 			return applied, err
 		}
 		for i, st := range stmts {
-			if err := s.Conn.Exec(ctx, st); err != nil {
+			if err := s.Conn.Exec(ctx, st); err != nil && !columnExists(st, err) {
 				return applied, fmt.Errorf("%w: %04d_%s statement %d: %v", ErrMigration, m.Version, m.Name, i+1, err)
 			}
 		}
@@ -308,6 +308,15 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		s.log.Info("migration applied", "migration", fmt.Sprintf("%04d_%s", m.Version, m.Name))
 	}
 	return applied, nil
+}
+
+// columnExists: an ADD COLUMN statement met a column it already added, on a
+// re-run after a later statement of its migration failed. ClickHouse 18.16
+// has no ADD COLUMN IF NOT EXISTS; an ALTER is checked whole before it is
+// applied, so all its columns are there (code 44, ILLEGAL_COLUMN).
+func columnExists(stmt string, err error) bool {
+	var ex *clickhouse.Exception
+	return strings.Contains(stmt, "ADD COLUMN") && errors.As(err, &ex) && ex.Code == 44 && strings.Contains(ex.Message, "already exists")
 }
 
 // record notes an applied migration. A batch with named columns is the
