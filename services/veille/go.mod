@@ -13,6 +13,7 @@ require (
 	github.com/veille-oss/veille/services/forum v0.0.0
 	github.com/veille-oss/veille/services/rss v0.0.0
 	github.com/veille-oss/veille/services/sink v0.0.0
+	github.com/veille-oss/veille/services/social v0.0.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/text v0.43.0
 	gopkg.in/yaml.v3 v3.0.1
@@ -27,6 +28,7 @@ require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/coder/websocket v1.8.15 // indirect
 	github.com/go-faster/city v1.0.1 // indirect
 	github.com/go-faster/errors v0.7.1 // indirect
 	github.com/goccy/go-json v0.12.0 // indirect
@@ -71,4 +73,5 @@ replace (
 	github.com/veille-oss/veille/services/forum => ../forum
 	github.com/veille-oss/veille/services/rss => ../rss
 	github.com/veille-oss/veille/services/sink => ../sink
+	github.com/veille-oss/veille/services/social => ../social
 )

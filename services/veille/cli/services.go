@@ -9,6 +9,7 @@ import (
 	"github.com/veille-oss/veille/services/forum/forumsvc"
 	"github.com/veille-oss/veille/services/rss/rss"
 	"github.com/veille-oss/veille/services/sink/sink"
+	"github.com/veille-oss/veille/services/social"
 )
 
 // Services are the services `veille run` starts, by name.
@@ -22,5 +23,7 @@ func Services() map[string]service.Func {
 		"alerter":  alerter.Run,
 		"console":  console.Run,
 		"reports":  reportsService,
+		// Social networks (services/social/README.md).
+		"bluesky": social.Bluesky,
 	}
 }
