@@ -160,4 +160,3 @@ func TestBlueskyExpiredTokenIsReported(t *testing.T) {
 	}
 	t.Fatalf("no error reported; health %+v", h.health("bsky"))
 }
-

@@ -21,8 +21,8 @@ type limiter struct {
 	mu      sync.Mutex
 	token   string
 	expired bool
-	reset   time.Time // calls before it are refused with 429
-	inWin   int       // 429s answered in the current window
+	reset   time.Time       // calls before it are refused with 429
+	inWin   map[string]bool // paths answered 429 in the current window
 	refused int
 	early   int
 }
@@ -46,7 +46,7 @@ func (l *limiter) ExpireToken() {
 func (l *limiter) RateLimit(d time.Duration) {
 	l.mu.Lock()
 	l.reset = time.Now().Add(d).Truncate(time.Second).Add(time.Second)
-	l.inWin = 0
+	l.inWin = map[string]bool{}
 	l.mu.Unlock()
 }
 
@@ -54,9 +54,9 @@ func (l *limiter) RateLimit(d time.Duration) {
 type Stats struct {
 	// Refused429 is how many calls were answered 429.
 	Refused429 int
-	// EarlyRetries is how many calls came again inside a window after its
-	// first 429 had announced the reset: a client that honours the
-	// limit makes none.
+	// EarlyRetries is how many calls to an endpoint came again inside a
+	// window after a 429 of that endpoint had announced the reset: a
+	// client that honours the limit makes none.
 	EarlyRetries int
 }
 
@@ -83,10 +83,10 @@ func (l *limiter) check(r *http.Request) (string, time.Time) {
 	}
 	if time.Now().Before(l.reset) {
 		l.refused++
-		if l.inWin > 0 {
+		if l.inWin[r.URL.Path] {
 			l.early++
 		}
-		l.inWin++
+		l.inWin[r.URL.Path] = true
 		return "limited", l.reset
 	}
 	return "", time.Time{}
@@ -120,4 +120,12 @@ func (c *changes) notify() {
 		c.ch = nil
 	}
 	c.mu.Unlock()
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only our own maps are encoded
+	}
+	return string(b)
 }

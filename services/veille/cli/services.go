@@ -24,6 +24,7 @@ func Services() map[string]service.Func {
 		"console":  console.Run,
 		"reports":  reportsService,
 		// Social networks (services/social/README.md).
-		"bluesky": social.Bluesky,
+		"bluesky":  social.Bluesky,
+		"mastodon": social.Mastodon,
 	}
 }
