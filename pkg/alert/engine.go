@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/veille-oss/veille/pkg/dedup"
 	"github.com/veille-oss/veille/pkg/mention"
 )
 
@@ -77,7 +78,8 @@ type Engine struct {
 	seenRing  []string
 	seenNext  int
 	dropped   int
-	words     words // scratch of Observe's crisis term matching
+	words     words            // scratch of Observe's crisis term matching
+	campaigns *dedup.Campaigns // coordinated posting per brand (campaign.go)
 }
 
 // NewEngine returns an engine; cfg must have passed Validate. clock gives
@@ -99,6 +101,7 @@ func NewEngine(cfg Config, clock func() time.Time) *Engine {
 		incidents: map[string]*incState{},
 		seen:      map[string]struct{}{},
 		seenRing:  make([]string, cfg.DedupSize),
+		campaigns: dedup.NewCampaigns(0, 0),
 	}
 }
 
@@ -276,7 +279,7 @@ func (e *Engine) Observe(m *mention.Mention) []Event {
 		events = e.fireEvent(events, b, CauseCrisis, t, s, d, topOnce(), mc,
 			func(r recent) bool { return r.Class.Crisis > 0 })
 	}
-	return events
+	return e.campaign(events, b, m, t, topOnce, mc)
 }
 
 func (b *brandState) pushRecent(r recent, window time.Duration) {

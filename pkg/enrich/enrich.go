@@ -39,6 +39,7 @@ type Tagger struct {
 	tox  *toxicity.Detector
 	ent  *entities.Extractor
 	dup  *dedup.Index
+	camp *dedup.Campaigns // coordinated posting (suspicious.go)
 	opts Options
 }
 
@@ -75,6 +76,7 @@ func New(opts Options) (*Tagger, error) {
 		tox:  toxicity.New(),
 		ent:  entities.New(opts.Brands),
 		dup:  dedup.New(dedup.Options{Capacity: opts.DedupCapacity, MaxDistance: opts.DedupMaxDistance}),
+		camp: dedup.NewCampaigns(0, 0),
 		opts: opts,
 	}, nil
 }
@@ -155,6 +157,7 @@ func (t *Tagger) Enrich(m *mention.Mention) {
 		// distinct dup_cluster counts every mention once.
 		e.DupCluster = m.ID
 	}
+	e.Suspicious = t.suspicious(m)
 	e.EnrichedAt = t.opts.Now().UTC()
 }
 
