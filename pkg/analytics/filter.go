@@ -50,6 +50,9 @@ type Filter struct {
 	// InfluencerOnly keeps mentions whose author is flagged influential.
 	InfluencerOnly bool
 	ToxicOnly      bool
+	// SuspiciousOnly keeps social posts flagged inauthentic
+	// (enrichment.suspicious: coordinated, new_account_burst, follow_ratio).
+	SuspiciousOnly bool
 	// Query is searched (case-insensitively) in text, title and author name.
 	Query string
 	// Status selects incidents: open, acknowledged, resolved, or active
@@ -146,6 +149,9 @@ func (f Filter) where(skipBrand bool) *where {
 	}
 	if f.ToxicOnly {
 		w.add("toxic = 1")
+	}
+	if f.SuspiciousOnly {
+		w.add("notEmpty(suspicious)")
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		w.add("(positionCaseInsensitiveUTF8(text, ?) > 0 OR positionCaseInsensitiveUTF8(title, ?) > 0 OR positionCaseInsensitiveUTF8(author_name, ?) > 0)", q, q, q)

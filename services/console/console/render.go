@@ -198,6 +198,7 @@ func parseFilter(r *http.Request, now time.Time, defPeriod string) (analytics.Fi
 		Brand: strings.TrimSpace(q.Get("brand")), Group: strings.TrimSpace(q.Get("group")),
 		Sentiment: q.Get("sentiment"), Kind: q.Get("kind"), Lang: strings.TrimSpace(q.Get("lang")),
 		InfluencerOnly: on("influencer"), ToxicOnly: on("toxic"), Query: strings.TrimSpace(q.Get("q")),
+		SuspiciousOnly: on("suspicious"),
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -261,6 +262,9 @@ func filterQuery(f analytics.Filter, p periodInfo) string {
 	}
 	if f.ToxicOnly {
 		q.Set("toxic", "1")
+	}
+	if f.SuspiciousOnly {
+		q.Set("suspicious", "1")
 	}
 	if p.Period != "" && p.Period != "all" {
 		q.Set("period", p.Period)
