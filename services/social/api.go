@@ -44,8 +44,9 @@ func (l *limits) block(until time.Time) {
 }
 
 // rateHeaders are the remaining/reset header pairs of the networks:
-// Bluesky (IETF draft RateLimit-*), Mastodon, Reddit and X (x-ratelimit-*).
-var rateHeaders = [...][2]string{{"Ratelimit-Remaining", "Ratelimit-Reset"}, {"X-Ratelimit-Remaining", "X-Ratelimit-Reset"}}
+// Bluesky (IETF draft RateLimit-*), Mastodon and Reddit (x-ratelimit-*),
+// X (x-rate-limit-*).
+var rateHeaders = [...][2]string{{"Ratelimit-Remaining", "Ratelimit-Reset"}, {"X-Ratelimit-Remaining", "X-Ratelimit-Reset"}, {"X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"}}
 
 // resetTime reads a reset header as the networks write it: Unix seconds
 // (Bluesky, X), seconds from now (Reddit, IETF draft), or an ISO 8601

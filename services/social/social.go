@@ -342,3 +342,23 @@ func contains(ss []string, s string) bool {
 	}
 	return false
 }
+
+// pollEvery runs pass now and then every source interval until ctx ends;
+// a failed pass ends the loop (runKind's forever backs off and retries).
+func (n *network) pollEvery(ctx context.Context, pass func(ctx context.Context) error) error {
+	interval := n.src.Interval
+	if interval <= 0 {
+		interval = n.c.Env.Config.Crawler.Interval
+	}
+	for {
+		if err := pass(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if !sleep(ctx, interval) {
+			return nil
+		}
+	}
+}

@@ -26,5 +26,6 @@ func Services() map[string]service.Func {
 		// Social networks (services/social/README.md).
 		"bluesky":  social.Bluesky,
 		"mastodon": social.Mastodon,
+		"x":        social.X,
 	}
 }
