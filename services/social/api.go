@@ -170,9 +170,11 @@ type request struct {
 	url    string
 	header http.Header
 	body   func() io.Reader
-	// quota403 says a 403 with this reason in its body is a rate limit
-	// (YouTube's quotaExceeded), not a refusal.
+	// quota403 says a 403 with this reason in its body is a spent daily
+	// quota (YouTube's quotaExceeded, ErrQuota), not a refusal.
 	quota403 string
+	// noBearer: the credential travels elsewhere (YouTube's key= query).
+	noBearer bool
 }
 
 // call performs r with the source's token, waiting out rate limits, and
@@ -197,7 +199,7 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 		}
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("User-Agent", n.c.Env.Config.Crawler.UserAgent)
-		if n.token != "" && req.Header.Get("Authorization") == "" {
+		if n.token != "" && !r.noBearer && req.Header.Get("Authorization") == "" {
 			req.Header.Set("Authorization", "Bearer "+n.token)
 		}
 		resp, err := n.client.Do(req)
@@ -227,7 +229,11 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 			return nil, fmt.Errorf("%w: %s: %s: reading the answer: %v", ErrAPI, n.src.Name, redact(r.url), rerr)
 		case len(data) > maxBody:
 			return nil, fmt.Errorf("%w: %s: %s: answer larger than %d bytes", ErrAPI, n.src.Name, redact(r.url), maxBody)
-		case status == http.StatusTooManyRequests || (status == http.StatusForbidden && r.quota403 != "" && strings.Contains(string(data), r.quota403)):
+		case status == http.StatusForbidden && r.quota403 != "" && strings.Contains(string(data), r.quota403):
+			// a daily quota: waiting minutes would not help, the caller
+			// waits for its reset
+			return nil, fmt.Errorf("%w: %s: %s: HTTP 403 (%s)", ErrQuota, n.src.Name, redact(r.url), apiError(data))
+		case status == http.StatusTooManyRequests:
 			rateTries++
 			wait := min(retryAfter(resp.Header, now), maxRateWait)
 			if rateTries > maxRateTries {
@@ -236,7 +242,7 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 			n.log.Warn("rate limited; waiting as the network asks", "status", status, "wait", wait, "endpoint", redact(r.url))
 			n.limits.block(now.Add(wait))
 			continue
-		case status == http.StatusUnauthorized || (status == http.StatusBadRequest && strings.HasPrefix(apiError(data), "ExpiredToken")):
+		case status == http.StatusUnauthorized || (status == http.StatusBadRequest && tokenRefused(apiError(data))):
 			what := "no token configured (token_env)"
 			if n.src.TokenEnv != "" {
 				what = "the token in $" + n.src.TokenEnv + " expired, was revoked or is missing"
@@ -261,4 +267,10 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 		}
 		return resp.Header, nil
 	}
+}
+
+// tokenRefused recognises the credential errors networks send with a 400:
+// XRPC ExpiredToken, Google's "API key not valid", Graph's OAuthException.
+func tokenRefused(msg string) bool {
+	return strings.HasPrefix(msg, "ExpiredToken") || strings.Contains(msg, "API key not valid") || strings.Contains(msg, "OAuthException")
 }

@@ -133,20 +133,23 @@ func (n *network) forever(ctx context.Context, run func(ctx context.Context, n *
 type Post struct {
 	// Key identifies the post on its network (at:// URI, status id); it
 	// keys the post's state in KV.
-	Key       string
-	URL       string
-	Title     string
-	Text      string
-	Author    mention.Author
-	Published time.Time
-	Lang      string
-	ParentURL string
-	ThreadURL string
-	Likes     int
-	Replies   int
-	Reposts   int
-	Quotes    int
-	Views     int64
+	Key   string
+	URL   string
+	Title string
+	// MatchTitle is matched with the text but not published: a comment is
+	// about the brand its video or post names.
+	MatchTitle string
+	Text       string
+	Author     mention.Author
+	Published  time.Time
+	Lang       string
+	ParentURL  string
+	ThreadURL  string
+	Likes      int
+	Replies    int
+	Reposts    int
+	Quotes     int
+	Views      int64
 }
 
 // postState is what KV keeps about a published post: the hash of its text
@@ -221,7 +224,7 @@ func (n *network) publish(ctx context.Context, p Post) (int, error) {
 }
 
 func watchDoc(p Post) watch.Doc {
-	return watch.Doc{Title: p.Title, Text: p.Text, URL: p.URL, Lang: p.Lang, Author: firstNonEmpty(p.Author.Name, p.Author.Handle)}
+	return watch.Doc{Title: strings.TrimSpace(p.MatchTitle + " " + p.Title), Text: p.Text, URL: p.URL, Lang: p.Lang, Author: firstNonEmpty(p.Author.Name, p.Author.Handle)}
 }
 
 // deleted handles a post the network says is gone: every mention it gave

@@ -27,5 +27,6 @@ func Services() map[string]service.Func {
 		"bluesky":  social.Bluesky,
 		"mastodon": social.Mastodon,
 		"x":        social.X,
+		"youtube":  social.YouTube,
 	}
 }
