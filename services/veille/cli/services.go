@@ -28,5 +28,6 @@ func Services() map[string]service.Func {
 		"mastodon": social.Mastodon,
 		"x":        social.X,
 		"youtube":  social.YouTube,
+		"reddit":   social.Reddit,
 	}
 }
