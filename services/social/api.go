@@ -233,9 +233,12 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 			// a daily quota: waiting minutes would not help, the caller
 			// waits for its reset
 			return nil, fmt.Errorf("%w: %s: %s: HTTP 403 (%s)", ErrQuota, n.src.Name, redact(r.url), apiError(data))
-		case status == http.StatusTooManyRequests:
+		case status == http.StatusTooManyRequests || graphLimited(status, resp.Header, data):
 			rateTries++
 			wait := min(retryAfter(resp.Header, now), maxRateWait)
+			if ok, w := graphThrottled(resp.Header, data); ok {
+				wait = min(w, maxRateWait)
+			}
 			if rateTries > maxRateTries {
 				return nil, fmt.Errorf("%w: %s: %s: HTTP %d after %d waits", ErrRateLimited, n.src.Name, redact(r.url), status, maxRateTries)
 			}
@@ -270,7 +273,18 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 }
 
 // tokenRefused recognises the credential errors networks send with a 400:
-// XRPC ExpiredToken, Google's "API key not valid", Graph's OAuthException.
+// XRPC ExpiredToken, Google's "API key not valid", Graph's code 190
+// "Error validating access token".
 func tokenRefused(msg string) bool {
-	return strings.HasPrefix(msg, "ExpiredToken") || strings.Contains(msg, "API key not valid") || strings.Contains(msg, "OAuthException")
+	return strings.HasPrefix(msg, "ExpiredToken") || strings.Contains(msg, "API key not valid") || strings.Contains(msg, "Error validating access token")
+}
+
+// graphLimited: a Graph API throttling answer (HTTP 400 or 403, codes 4,
+// 17, 32, 613).
+func graphLimited(status int, h http.Header, body []byte) bool {
+	if status != http.StatusBadRequest && status != http.StatusForbidden {
+		return false
+	}
+	ok, _ := graphThrottled(h, body)
+	return ok
 }

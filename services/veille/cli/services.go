@@ -24,10 +24,12 @@ func Services() map[string]service.Func {
 		"console":  console.Run,
 		"reports":  reportsService,
 		// Social networks (services/social/README.md).
-		"bluesky":  social.Bluesky,
-		"mastodon": social.Mastodon,
-		"x":        social.X,
-		"youtube":  social.YouTube,
-		"reddit":   social.Reddit,
+		"bluesky":   social.Bluesky,
+		"mastodon":  social.Mastodon,
+		"x":         social.X,
+		"youtube":   social.YouTube,
+		"reddit":    social.Reddit,
+		"facebook":  social.Facebook,
+		"instagram": social.Instagram,
 	}
 }
