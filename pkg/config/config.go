@@ -186,6 +186,11 @@ type Source struct {
 	Search    []string `yaml:"search"`     // search and back-fill queries; default: the brands' names and aliases
 	Hashtags  []string `yaml:"hashtags"`   // mastodon: hashtag timelines streamed beside the public one
 	Channels  []string `yaml:"channels"`   // reddit: subreddits; youtube: channel ids; facebook/instagram: page or account ids
+	// WebhookListen (facebook/instagram): host:port of the Graph API
+	// Webhooks endpoint for real-time comments; VerifyTokenEnv names the
+	// variable holding the subscription's verify token.
+	WebhookListen  string `yaml:"webhook_listen"`
+	VerifyTokenEnv string `yaml:"verify_token_env"`
 }
 
 // SocialKinds are the source kinds of the social network collectors.
@@ -597,6 +602,17 @@ func checkSocial(key string, s Source) error {
 	}
 	if (s.Kind == "facebook" || s.Kind == "instagram") && len(s.Channels) == 0 {
 		return bad(key+".channels", "%s needs the page or account ids to read", s.Kind)
+	}
+	if s.WebhookListen != "" {
+		if s.Kind != "facebook" && s.Kind != "instagram" {
+			return bad(key+".webhook_listen", "only facebook and instagram sources receive webhooks")
+		}
+		if _, _, err := net.SplitHostPort(s.WebhookListen); err != nil {
+			return bad(key+".webhook_listen", "must be host:port, got %q", s.WebhookListen)
+		}
+		if s.SecretEnv == "" || s.VerifyTokenEnv == "" || !isIdent(s.VerifyTokenEnv) {
+			return bad(key+".verify_token_env", "webhooks need secret_env (app secret, signatures) and verify_token_env (subscription check)")
+		}
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ const (
 func Facebook(ctx context.Context, env *service.Env) error {
 	return runKind(ctx, env, mention.KindFacebook, func(ctx context.Context, n *network) error {
 		g := &graph{network: n, base: strings.TrimRight(firstNonEmpty(n.src.URL, GraphAPI), "/")}
-		return n.pollEvery(ctx, g.facebookPass)
+		return g.withWebhooks(ctx, g.facebookPass)
 	})
 }
 
@@ -36,13 +36,32 @@ func Facebook(ctx context.Context, env *service.Env) error {
 func Instagram(ctx context.Context, env *service.Env) error {
 	return runKind(ctx, env, mention.KindInstagram, func(ctx context.Context, n *network) error {
 		g := &graph{network: n, base: strings.TrimRight(firstNonEmpty(n.src.URL, GraphAPI), "/")}
-		return n.pollEvery(ctx, g.instagramPass)
+		return g.withWebhooks(ctx, g.instagramPass)
 	})
 }
 
 type graph struct {
 	*network
 	base string
+}
+
+// withWebhooks polls, and serves the Webhooks endpoint beside when
+// webhook_listen is set; the first to fail stops both.
+func (g *graph) withWebhooks(ctx context.Context, pass func(context.Context) error) error {
+	if g.src.WebhookListen == "" {
+		return g.pollEvery(ctx, pass)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	go func() { errs <- g.serveWebhooks(ctx) }()
+	go func() { errs <- g.pollEvery(ctx, pass) }()
+	err := <-errs
+	cancel()
+	if err2 := <-errs; err == nil {
+		err = err2
+	}
+	return err
 }
 
 // paged is a Graph API collection.

@@ -1,7 +1,11 @@
 package social_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -87,4 +91,84 @@ func TestInstagramMediaAndComments(t *testing.T) {
 	if got[1].ParentURL != got[0].URL || got[1].Author.Handle != "@fan_0" {
 		t.Fatalf("comment %+v", got[1])
 	}
+}
+
+// TestFacebookWebhookComment: the subscription check, a comment delivered
+// by a signed webhook published at once (matched with its post's text), a
+// forged signature refused, a removal replacing the mention.
+func TestFacebookWebhookComment(t *testing.T) {
+	g := standin.NewGraph()
+	srv := startServer(t, g.Handler())
+	t.Setenv("VEILLE_TEST_FB2", "page-token")
+	t.Setenv("VEILLE_TEST_FB2_SECRET", "app-secret")
+	t.Setenv("VEILLE_TEST_FB2_VERIFY", "verify-me")
+	g.RequireToken("page-token")
+	g.AddPage(standin.GraphPage{ID: "55", Name: "Laiterie Duval", Username: "laiterieduval", Followers: 100})
+	post := g.Post(standin.GraphPost{Page: "55", Text: "Laiterie Duval vous répond", Created: time.Now().UTC().Add(-time.Hour)})
+	port := freePort(t)
+	h := newHarness(t, config.Source{Kind: "facebook", Name: "fbw", URL: srv.URL, TokenEnv: "VEILLE_TEST_FB2", Channels: []string{"55"},
+		WebhookListen: "127.0.0.1:" + port, SecretEnv: "VEILLE_TEST_FB2_SECRET", VerifyTokenEnv: "VEILLE_TEST_FB2_VERIFY"})
+	h.run(social.Facebook)
+	h.waitMentions(mention.KindFacebook, 1) // the post, by polling
+	endpoint := "http://127.0.0.1:" + port + "/"
+	var challenge string
+	testenvEventually(t, func() bool {
+		resp, err := http.Get(endpoint + "?hub.mode=subscribe&hub.challenge=12345&hub.verify_token=verify-me")
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		challenge = string(b)
+		return resp.StatusCode == 200
+	})
+	if challenge != "12345" {
+		t.Fatalf("challenge %q", challenge)
+	}
+	if resp, err := http.Get(endpoint + "?hub.mode=subscribe&hub.challenge=1&hub.verify_token=wrong"); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("wrong verify token: %v %v", resp, err)
+	}
+	ctx := context.Background()
+	payload := standin.CommentWebhook("55", post, "55_999", "", "8080", "Client pressé", "Je veux être remboursé !", time.Now())
+	if code, err := standin.SendWebhook(ctx, endpoint, "not-the-secret", payload); err != nil || code != http.StatusUnauthorized {
+		t.Fatalf("forged delivery: %d %v", code, err)
+	}
+	if code, err := standin.SendWebhook(ctx, endpoint, "app-secret", payload); err != nil || code != http.StatusOK {
+		t.Fatalf("delivery: %d %v", code, err)
+	}
+	got := h.waitMentions(mention.KindFacebook, 2)
+	if got[1].Text != "Je veux être remboursé !" || got[1].ParentURL != "https://www.facebook.com/"+post || got[1].Author.Name != "Client pressé" {
+		t.Fatalf("webhook comment %+v", got[1])
+	}
+	rm := standin.CommentWebhook("55", post, "55_999", "", "8080", "Client pressé", "", time.Now())
+	rm["entry"].([]map[string]any)[0]["changes"].([]map[string]any)[0]["value"].(map[string]any)["verb"] = "remove"
+	if code, err := standin.SendWebhook(ctx, endpoint, "app-secret", rm); err != nil || code != http.StatusOK {
+		t.Fatalf("removal: %d %v", code, err)
+	}
+	got = h.waitMentions(mention.KindFacebook, 3)
+	if !got[2].Deleted || got[2].ID != got[1].ID {
+		t.Fatalf("removal %+v", got[2])
+	}
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+func testenvEventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("condition not met in 20 s")
 }

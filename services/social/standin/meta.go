@@ -20,6 +20,12 @@ package standin
 //     "error_subcode": 463}}.
 
 import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -165,6 +171,12 @@ func (g *Graph) Handler() http.Handler {
 const graphLayout = "2006-01-02T15:04:05-0700"
 
 func (g *Graph) node(w http.ResponseWriter, id string) {
+	for _, post := range g.posts {
+		if post.id == id {
+			writeJSON(w, http.StatusOK, g.postJSON(post))
+			return
+		}
+	}
 	p, ok := g.pages[id]
 	if !ok {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}})
@@ -230,4 +242,41 @@ func (g *Graph) paged(w http.ResponseWriter, r *http.Request, all []map[string]a
 		paging["next"] = "https://graph.facebook.com" + r.URL.Path + "?" + q.Encode()
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": orEmpty(all[min(start, len(all)):end]), "paging": paging})
+}
+
+// SendWebhook delivers payload to endpoint as the Graph API Webhooks do:
+// a JSON POST signed with X-Hub-Signature-256 = sha256=HMAC-SHA256(app
+// secret, body). It returns the endpoint's status.
+func SendWebhook(ctx context.Context, endpoint, appSecret string, payload any) (int, error) {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return 0, err
+	}
+	mac := hmac.New(sha256.New, []byte(appSecret))
+	mac.Write(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// CommentWebhook is the page feed change a new comment sends.
+func CommentWebhook(pageID, postID, commentID, parentID, fromID, fromName, message string, at time.Time) map[string]any {
+	v := map[string]any{"item": "comment", "verb": "add", "post_id": postID, "comment_id": commentID, "message": message,
+		"created_time": at.Unix(), "from": map[string]string{"id": fromID, "name": fromName}}
+	if parentID != "" {
+		v["parent_id"] = parentID
+	} else {
+		v["parent_id"] = postID
+	}
+	return map[string]any{"object": "page", "entry": []map[string]any{{"id": pageID, "time": at.Unix(),
+		"changes": []map[string]any{{"field": "feed", "value": v}}}}}
 }
