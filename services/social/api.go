@@ -246,11 +246,7 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 			n.limits.block(now.Add(wait))
 			continue
 		case status == http.StatusUnauthorized || (status == http.StatusBadRequest && tokenRefused(apiError(data))):
-			what := "no token configured (token_env)"
-			if n.src.TokenEnv != "" {
-				what = "the token in $" + n.src.TokenEnv + " expired, was revoked or is missing"
-			}
-			return nil, fmt.Errorf("%w: %s: %s: HTTP %d (%s): %s", ErrToken, n.src.Name, redact(r.url), status, apiError(data), what)
+			return nil, fmt.Errorf("%w: %s: %s: HTTP %d (%s): %s", ErrToken, n.src.Name, redact(r.url), status, apiError(data), n.tokenHint())
 		case status == http.StatusForbidden:
 			return nil, fmt.Errorf("%w: %s: %s: HTTP 403 (%s)", ErrForbidden, n.src.Name, redact(r.url), apiError(data))
 		case status >= 500:
@@ -287,4 +283,15 @@ func graphLimited(status int, h http.Header, body []byte) bool {
 	}
 	ok, _ := graphThrottled(h, body)
 	return ok
+}
+
+// tokenHint says which credential to renew, by variable name only.
+func (n *network) tokenHint() string {
+	switch {
+	case n.src.TokenEnv != "":
+		return "the token in $" + n.src.TokenEnv + " expired, was revoked or is missing"
+	case n.src.SecretEnv != "":
+		return "the credentials (client_id, $" + n.src.SecretEnv + ") were refused"
+	}
+	return "this endpoint needs a token: set token_env"
 }

@@ -226,7 +226,7 @@ func (m *mastodon) readStream(ctx context.Context, i int, tl timeline, out chan<
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
-		return fmt.Errorf("%w: %s: stream %s: HTTP 401: the token in $%s expired, was revoked or is missing", ErrToken, m.src.Name, tl.name, m.src.TokenEnv)
+		return fmt.Errorf("%w: %s: stream %s: HTTP 401: %s", ErrToken, m.src.Name, tl.name, m.tokenHint())
 	case resp.StatusCode == http.StatusTooManyRequests:
 		m.limits.block(m.now().Add(min(retryAfter(resp.Header, m.now()), maxRateWait)))
 		return fmt.Errorf("%w: %s: stream %s: HTTP 429", ErrRateLimited, m.src.Name, tl.name)

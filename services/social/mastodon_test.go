@@ -116,3 +116,29 @@ func TestMastodonHashtagEditDeleteSearchAndRateLimit(t *testing.T) {
 		t.Fatalf("rate limit %+v", st)
 	}
 }
+
+// TestMastodonSeveralInstances: two instances, two sources, each its own
+// cursor and handles; a token refused by one does not stop the other.
+func TestMastodonSeveralInstances(t *testing.T) {
+	a, baseA := mastodonStandin(t)
+	b, baseB := mastodonStandin(t)
+	b.RequireToken("good")
+	t.Setenv("VEILLE_TEST_MASTO_B", "tok-zz9-secret")
+	h := newHarness(t,
+		config.Source{Kind: "mastodon", Name: "instance-a", URL: baseA},
+		config.Source{Kind: "mastodon", Name: "instance-b", URL: baseB, TokenEnv: "VEILLE_TEST_MASTO_B"})
+	h.run(social.Mastodon)
+	waitConnected(t, h, "instance-a")
+	a.Post(standin.MastodonStatus{Account: "105", Text: "Les Fermes Blanchard ouvrent une boutique"})
+	got := h.waitMentions(mention.KindMastodon, 1)
+	if got[0].SourceName != "instance-a" || got[0].Brand != "Blanchard" || !strings.Contains(got[0].Author.Handle, strings.TrimPrefix(baseA, "http://")) {
+		t.Fatalf("mention %+v", got[0])
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && h.health("instance-b").LastError == "" {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if e := h.health("instance-b").LastError; !strings.Contains(e, "token refused") || !strings.Contains(e, "VEILLE_TEST_MASTO_B") || strings.Contains(e, "tok-zz9") {
+		t.Fatalf("instance-b error %q", e)
+	}
+}
