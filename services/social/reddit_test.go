@@ -56,9 +56,28 @@ func TestRedditOAuthPostsCommentsDeletionAndTokenRenewal(t *testing.T) {
 	rd.Delete(gone)
 	rd.ExpireTokens()
 	logins := rd.Logins()
-	h.run(social.Reddit)
-	all := h.waitMentions(mention.KindReddit, 123)
-	last := all[len(all)-1]
+	rd.Add(standin.RedditThing{Subreddit: "france", Author: "lyonnais69", Title: "Duval : le lot L2403 remboursé", Text: "enfin", Created: time.Now().UTC()})
+	_, env2 := h.run(social.Reddit)
+	h.waitMentions(mention.KindReddit, 124)
+	waitPublished(t, env2, 2)
+	time.Sleep(300 * time.Millisecond)
+	// the restart publishes the new post and the deletion, nothing again
+	if n := published(t, env2); n != 2 {
+		t.Fatalf("second run published %v, want 2 (a new post, a deletion)", n)
+	}
+	all := h.mentions(mention.KindReddit)
+	if len(all) != 124 {
+		t.Fatalf("%d mentions in the stream, want 124", len(all))
+	}
+	var last *mention.Mention
+	for _, m := range all {
+		if m.Deleted {
+			last = m
+		}
+	}
+	if last == nil {
+		t.Fatal("no deletion published")
+	}
 	if !last.Deleted || last.Text != "" || !strings.Contains(last.URL, "/comments/"+gone+"/") {
 		t.Fatalf("deletion %+v", last)
 	}

@@ -2,6 +2,7 @@ package social
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -36,7 +37,7 @@ var ErrQuota = errors.New("youtube quota exhausted")
 // threads. It counts quota units and stops for the day before Google does.
 func YouTube(ctx context.Context, env *service.Env) error {
 	return runKind(ctx, env, mention.KindYouTube, func(ctx context.Context, n *network) error {
-		y := &youtube{network: n, base: strings.TrimRight(firstNonEmpty(n.src.URL, YouTubeAPI), "/")}
+		y := &youtube{network: n, base: strings.TrimRight(firstNonEmpty(n.src.URL, YouTubeAPI), "/"), titles: map[string]string{}}
 		return n.pollEvery(ctx, func(ctx context.Context) error {
 			err := y.pass(ctx)
 			if errors.Is(err, ErrQuota) {
@@ -57,6 +58,8 @@ type youtube struct {
 	mu   sync.Mutex
 	day  string // Pacific date of used
 	used int
+	// titles of the videos read this pass, for the tracked list
+	titles map[string]string
 }
 
 // untilPacificMidnight is how long until the quota resets.
@@ -145,6 +148,7 @@ func atoi(s string) int {
 }
 
 func (y *youtube) pass(ctx context.Context) error {
+	clear(y.titles)
 	for _, term := range y.searchTerms() {
 		name := "published_after:" + term
 		after := y.loadCursor(ctx, name)
@@ -184,8 +188,33 @@ func (y *youtube) pass(ctx context.Context) error {
 			}
 			token = res.NextPageToken
 		}
-		total, err := y.videos(ctx, ids)
+		total, seen, err := y.videos(ctx, ids)
 		if err != nil {
+			return err
+		}
+		// Comments keep coming under videos found by earlier passes:
+		// those of the last week (at most trackedVideos) are read again.
+		tracked := y.tracked(ctx, term)
+		kept := tracked[:0]
+		cut := y.now().Add(-trackedFor).UTC().Format(time.RFC3339)
+		for _, v := range tracked {
+			if v.At < cut || contains(seen, v.ID) {
+				continue
+			}
+			kept = append(kept, v)
+			k, err := y.comments(ctx, ytVideo{ID: v.ID, Snippet: ytSnippet{Title: v.Title}})
+			if err != nil {
+				return err
+			}
+			total += k
+		}
+		for _, id := range seen {
+			kept = append(kept, trackedVideo{ID: id, Title: y.titles[id], At: y.now().UTC().Format(time.RFC3339)})
+		}
+		if len(kept) > trackedVideos {
+			kept = kept[len(kept)-trackedVideos:]
+		}
+		if err := y.saveTracked(ctx, term, kept); err != nil {
 			return err
 		}
 		if newest != after {
@@ -198,10 +227,41 @@ func (y *youtube) pass(ctx context.Context) error {
 	return nil
 }
 
+// Videos whose comments are read again on later passes.
+const (
+	trackedVideos = 50
+	trackedFor    = 7 * 24 * time.Hour
+)
+
+type trackedVideo struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	At    string `json:"at"` // when it was last found by a search
+}
+
+func (y *youtube) tracked(ctx context.Context, term string) []trackedVideo {
+	var out []trackedVideo
+	if v := y.loadCursor(ctx, "tracked:"+term); v != "" {
+		if err := json.Unmarshal([]byte(v), &out); err != nil {
+			y.log.Warn("tracked videos unreadable", "err", err)
+		}
+	}
+	return out
+}
+
+func (y *youtube) saveTracked(ctx context.Context, term string, vs []trackedVideo) error {
+	b, err := json.Marshal(vs)
+	if err != nil {
+		return err
+	}
+	return y.saveCursor(ctx, "tracked:"+term, string(b))
+}
+
 // videos publishes the videos (statistics, channel audience) and their
-// comment threads.
-func (y *youtube) videos(ctx context.Context, ids []string) (int, error) {
+// comment threads; it returns the ids it read.
+func (y *youtube) videos(ctx context.Context, ids []string) (int, []string, error) {
 	total := 0
+	var seen []string
 	for len(ids) > 0 {
 		batch := ids[:min(50, len(ids))]
 		ids = ids[len(batch):]
@@ -209,7 +269,7 @@ func (y *youtube) videos(ctx context.Context, ids []string) (int, error) {
 			Items []ytVideo `json:"items"`
 		}
 		if err := y.get(ctx, "videos", url.Values{"part": {"snippet,statistics"}, "id": {strings.Join(batch, ",")}, "maxResults": {"50"}}, &vs); err != nil {
-			return total, err
+			return total, seen, err
 		}
 		var chIDs []string
 		for _, v := range vs.Items {
@@ -222,7 +282,7 @@ func (y *youtube) videos(ctx context.Context, ids []string) (int, error) {
 		}
 		if len(chIDs) > 0 {
 			if err := y.get(ctx, "channels", url.Values{"part": {"snippet,statistics"}, "id": {strings.Join(chIDs, ",")}, "maxResults": {"50"}}, &chs); err != nil {
-				return total, err
+				return total, seen, err
 			}
 		}
 		channels := map[string]ytChannel{}
@@ -240,17 +300,19 @@ func (y *youtube) videos(ctx context.Context, ids []string) (int, error) {
 			}
 			n, err := y.publish(ctx, p)
 			if err != nil {
-				return total, err
+				return total, seen, err
 			}
 			total += n
 			k, err := y.comments(ctx, v)
 			if err != nil {
-				return total, err
+				return total, seen, err
 			}
 			total += k
+			seen = append(seen, v.ID)
+			y.titles[v.ID] = v.Snippet.Title
 		}
 	}
-	return total, nil
+	return total, seen, nil
 }
 
 func channelAuthor(id, title string, c ytChannel) mention.Author {

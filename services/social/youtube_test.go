@@ -33,7 +33,7 @@ func youtubeStandin(t *testing.T) (*standin.YouTube, string) {
 func TestYouTubeVideosCommentsAndQuota(t *testing.T) {
 	yt, base := youtubeStandin(t)
 	h := newHarness(t, config.Source{Kind: "youtube", Name: "yt", URL: base + "/youtube/v3", TokenEnv: "VEILLE_TEST_YT", Search: []string{"Duval"}})
-	h.run(social.YouTube)
+	stop, _ := h.run(social.YouTube)
 	got := h.waitMentions(mention.KindYouTube, 122)
 	var video, comment *mention.Mention
 	for _, m := range got {
@@ -54,6 +54,18 @@ func TestYouTubeVideosCommentsAndQuota(t *testing.T) {
 	// search 100 + videos 1 + channels 1 + 2 comment pages + vid2's refusal 1
 	if units != 105 || after != 0 {
 		t.Fatalf("units %d, calls after the quota %d", units, after)
+	}
+	// a restart: the comments posted meanwhile, and nothing again
+	stop()
+	for i := range 3 {
+		yt.AddComment(standin.YouTubeComment{VideoID: "vid1", Author: "Nouveau", AuthorChannel: "@nouveau", Text: fmt.Sprintf("Et maintenant ? (%d)", i), Published: time.Now().UTC()})
+	}
+	_, env2 := h.run(social.YouTube)
+	h.waitMentions(mention.KindYouTube, 125)
+	waitPublished(t, env2, 3)
+	time.Sleep(300 * time.Millisecond)
+	if n, all := published(t, env2), len(h.mentions(mention.KindYouTube)); n != 3 || all != 125 {
+		t.Fatalf("restart published %v (want 3), stream %d (want 125)", n, all)
 	}
 }
 
