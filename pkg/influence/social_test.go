@@ -31,6 +31,11 @@ func TestSocialAuthorsAndReposts(t *testing.T) {
 	if ka, kb := influence.AuthorKey(a), influence.AuthorKey(b); ka == kb || ka != "bsky.app/profile/marie.bsky.social" {
 		t.Fatalf("keys %q %q", ka, kb)
 	}
+	gone := blueskyPost("x.bsky.social", "", 0, 0, 0)
+	gone.Author, gone.Deleted, gone.Text = mention.Author{}, true, ""
+	if k := influence.AuthorKey(gone); k != "" {
+		t.Fatalf("a deleted social post without author is credited to %q", k)
+	}
 	tr := newTracker(t, bucket(t), testConfig())
 	ctx := context.Background()
 	ra, err := tr.Observe(ctx, a)
