@@ -15,8 +15,7 @@ import (
 // CampaignWindow (dedup.CampaignKey: the SimHash cluster, or the words of a
 // short post without mentions, links, numbers and emoji), one incident
 // opens for the brand; every later post of a campaign feeds it. The
-// distinct-account sets live in memory: after a restart they fill again
-// within one window.
+// distinct-account sets are part of the snapshot (snapshot.go).
 func (e *Engine) campaign(events []Event, b *brandState, m *mention.Mention, t time.Time, top func() TopMention, mc Counts) []Event {
 	rl := &b.rules
 	// Accounts on a social network: the same wire story on many news sites

@@ -80,3 +80,38 @@ func TestCampaignRuleConfig(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestCampaignSurvivesRestore: an alerter restarted in the middle of a
+// campaign (snapshot, restore into a new engine) still counts the accounts
+// seen before: the 10th account opens the incident.
+func TestCampaignSurvivesRestore(t *testing.T) {
+	e, clk := testEngine(t, Config{})
+	g := &gen{}
+	text := "Les yaourts Duval sont les meilleurs, foncez"
+	for i := range 6 {
+		clk.now = t0.Add(time.Duration(i) * 10 * time.Second)
+		if evs := e.Observe(campaignPost(g, i, "pos", clk.now, text)); len(evs) != 0 {
+			t.Fatalf("early events %+v", evs)
+		}
+	}
+	snap, err := e.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, clk2 := testEngine(t, Config{})
+	if err := e2.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	var opened int
+	for i := 6; i < 10; i++ {
+		clk2.now = t0.Add(time.Duration(i) * 10 * time.Second)
+		for _, ev := range e2.Observe(campaignPost(g, i, "pos", clk2.now, text)) {
+			if ev.Kind == Opened && ev.Incident.Cause == CauseCampaign {
+				opened = i + 1
+			}
+		}
+	}
+	if opened != 10 {
+		t.Fatalf("campaign opened at account %d after the restore, want 10", opened)
+	}
+}

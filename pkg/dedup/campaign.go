@@ -3,6 +3,8 @@ package dedup
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -124,4 +126,46 @@ func (c *Campaigns) sweep(t time.Time, window time.Duration) {
 		}
 	}
 	c.sweptAt = t
+}
+
+// CampaignState is one key of Campaigns as a snapshot keeps it.
+type CampaignState struct {
+	Key     string               `json:"key"`
+	Authors map[string]time.Time `json:"authors"`
+}
+
+// State returns the keys and their authors, sorted by key, for a
+// snapshot; the maps are copies.
+func (c *Campaigns) State() []CampaignState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]CampaignState, 0, len(c.keys))
+	for k, v := range c.keys {
+		out = append(out, CampaignState{Key: k, Authors: maps.Clone(v.authors)})
+	}
+	slices.SortFunc(out, func(a, b CampaignState) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+// Restore replaces the content with a snapshot's, within the bounds.
+func (c *Campaigns) Restore(st []CampaignState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.keys = map[string]*campaign{}
+	for _, s := range st {
+		if len(c.keys) >= c.maxKeys || s.Key == "" {
+			break
+		}
+		k := &campaign{authors: map[string]time.Time{}}
+		for a, t := range s.Authors {
+			if len(k.authors) >= c.maxAuthors {
+				break
+			}
+			k.authors[a] = t
+			if t.After(k.last) {
+				k.last = t
+			}
+		}
+		c.keys[s.Key] = k
+	}
 }
