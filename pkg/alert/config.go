@@ -18,10 +18,13 @@ const (
 	CauseInfluencer = "influencer"     // a negative mention by an influencer
 	CauseToxic      = "toxic"          // toxic content about the brand
 	CauseCrisis     = "crisis_terms"   // crisis vocabulary (boycott, rappel produit, ...)
+	// CauseCampaign: many distinct accounts posting near-identical text
+	// about the brand within minutes (campaign.go).
+	CauseCampaign = "coordinated_campaign"
 )
 
 // Causes lists every cause, in evaluation order.
-var causes = []string{CauseVolume, CauseSentiment, CauseInfluencer, CauseToxic, CauseCrisis}
+var causes = []string{CauseVolume, CauseSentiment, CauseInfluencer, CauseToxic, CauseCrisis, CauseCampaign}
 
 // DefaultCrisisTerms is the French crisis vocabulary used when a brand sets none.
 // Matching is case- and accent-insensitive on word boundaries; a trailing "*" on a
@@ -97,6 +100,11 @@ type Rules struct {
 	Cooldown time.Duration `yaml:"cooldown"`
 	// Disable turns causes off for the brand, e.g. [toxic].
 	Disable []string `yaml:"disable"`
+	// CampaignMinAccounts distinct accounts posting near-identical text
+	// about the brand within CampaignWindow open a coordinated_campaign
+	// incident. Defaults 10 and 5m.
+	CampaignMinAccounts int           `yaml:"campaign_min_accounts"`
+	CampaignWindow      time.Duration `yaml:"campaign_window"`
 }
 
 // DefaultRules returns the documented defaults.
@@ -118,6 +126,9 @@ func DefaultRules() Rules {
 		UpdateEvery:    time.Minute,
 		ResolveAfter:   15 * time.Minute,
 		Cooldown:       30 * time.Minute,
+
+		CampaignMinAccounts: 10,
+		CampaignWindow:      5 * time.Minute,
 	}
 }
 
@@ -180,6 +191,12 @@ func (r Rules) inherit(base Rules) Rules {
 	if r.Disable == nil {
 		r.Disable = base.Disable
 	}
+	if r.CampaignMinAccounts == 0 {
+		r.CampaignMinAccounts = base.CampaignMinAccounts
+	}
+	if r.CampaignWindow == 0 {
+		r.CampaignWindow = base.CampaignWindow
+	}
 	return r
 }
 
@@ -233,6 +250,10 @@ func (r Rules) validate(prefix string) error {
 		return bad("resolve_after", "must be at least 1s, got %v", r.ResolveAfter)
 	case r.Cooldown < 0:
 		return bad("cooldown", "must not be negative, got %v", r.Cooldown)
+	case r.CampaignMinAccounts < 2:
+		return bad("campaign_min_accounts", "must be at least 2, got %d", r.CampaignMinAccounts)
+	case r.CampaignWindow < time.Second:
+		return bad("campaign_window", "must be at least 1s, got %v", r.CampaignWindow)
 	}
 	for i, t := range r.CrisisTerms {
 		if len(tokenize(t)) == 0 {

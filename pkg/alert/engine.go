@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/veille-oss/veille/pkg/nlp/dedup"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
@@ -86,6 +87,7 @@ type Engine struct {
 	dropped   int
 	words     words // scratch of Observe's crisis term matching
 	relapse   map[string]relapse
+	campaigns *dedup.Campaigns // coordinated posting per brand (campaign.go)
 }
 
 // NewEngine returns an engine; cfg must have passed Validate. clock gives
@@ -108,6 +110,7 @@ func NewEngine(cfg Config, clock func() time.Time) *Engine {
 		seen:      map[string]struct{}{},
 		seenRing:  make([]string, cfg.DedupSize),
 		relapse:   map[string]relapse{},
+		campaigns: dedup.NewCampaigns(0, 0),
 	}
 }
 
@@ -285,7 +288,7 @@ func (e *Engine) Observe(m *mention.Mention) []Event {
 		events = e.fireEvent(events, b, CauseCrisis, t, s, d, topOnce(), mc,
 			func(r recent) bool { return r.Class.Crisis > 0 })
 	}
-	return events
+	return e.campaign(events, b, m, t, topOnce, mc)
 }
 
 func (b *brandState) pushRecent(r recent, window time.Duration) {

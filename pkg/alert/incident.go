@@ -159,6 +159,7 @@ var baseSeverity = map[string]float64{
 	CauseInfluencer: 3,
 	CauseToxic:      2,
 	CauseCrisis:     4,
+	CauseCampaign:   4,
 }
 
 // severity computes the 1..10 severity:

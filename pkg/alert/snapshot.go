@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/veille-oss/veille/pkg/nlp/dedup"
 )
 
 // ErrSnapshot is wrapped by Restore errors.
@@ -20,6 +22,9 @@ type snapshot struct {
 	Version   int           `json:"version"`
 	Brands    []*brandState `json:"brands"`
 	Incidents []snapInc     `json:"incidents"`
+	// Campaigns: the accounts seen per near-identical text (campaign.go),
+	// so a restart in the middle of a campaign still counts its accounts.
+	Campaigns []dedup.CampaignState `json:"campaigns,omitempty"`
 }
 
 type snapInc struct {
@@ -68,6 +73,9 @@ func (e *Engine) snapshot() snapshot {
 		s.Incidents = append(s.Incidents, snapInc{Key: k, State: st})
 	}
 	slices.SortFunc(s.Incidents, func(a, b snapInc) int { return strings.Compare(a.Key, b.Key) })
+	if cs := e.campaigns.State(); len(cs) > 0 {
+		s.Campaigns = cs
+	}
 	return s
 }
 
@@ -124,5 +132,6 @@ func (e *Engine) Restore(data []byte) error {
 	defer e.mu.Unlock()
 	e.brands = brands
 	e.incidents = incidents
+	e.campaigns.Restore(s.Campaigns)
 	return nil
 }

@@ -45,6 +45,7 @@ type Tagger struct {
 	ent  *entities.Extractor
 	en   *english.Extractor // English texts: ent's rules, then prose
 	dup  *dedup.Index
+	camp *dedup.Campaigns // coordinated posting (suspicious.go)
 	opts Options
 	// target scores the sentiment about each brand (the row's sentiment).
 	target *sentiment.TargetScorer
@@ -85,6 +86,7 @@ func New(opts Options) (*Tagger, error) {
 		ent:  ent,
 		en:   english.NewExtractor(ent, english.Options{}),
 		dup:  dedup.New(dedup.Options{Capacity: opts.DedupCapacity, MaxDistance: opts.DedupMaxDistance}),
+		camp: dedup.NewCampaigns(0, 0),
 		opts: opts,
 		// nil splitter: the French/English default of pkg/sentiment.
 		target: sentiment.NewTargetScorer(s, sentimentTargets(opts.Targets), nil),
@@ -169,6 +171,7 @@ func (t *Tagger) Enrich(m *mention.Mention) {
 		// distinct dup_cluster counts every mention once.
 		e.DupCluster = m.ID
 	}
+	e.Suspicious = t.suspicious(m)
 	e.EnrichedAt = t.opts.Now().UTC()
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	chproto "github.com/ClickHouse/ch-go/proto"
@@ -24,6 +25,7 @@ type columns struct {
 	u8   [4][]uint8   // toxic, is_influencer, date_missing, published_clamped
 	tm   [3][]time.Time
 	ver  []uint64
+	soc  socialColumns
 	toxs []string // backing of the per-row toxicity arrays
 	// arrays sizes matched_terms, sentiment_evidence, toxicity, entities.
 	arrays [4]arraySize
@@ -91,6 +93,7 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 		c.tm[1] = append(c.tm[1], chTime(m.CollectedAt))
 		c.tm[2] = append(c.tm[2], chTime(e.EnrichedAt))
 		c.ver = append(c.ver, version)
+		c.soc.add(m)
 		c.arrays[0].add(m.MatchedTerms...)
 		c.arrays[1].add(e.Sentiment.Evidence...)
 		for _, f := range e.Toxicity {
@@ -112,6 +115,8 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 		c.u8[0], nil, nil, c.f32[3], c.u8[1], c.str[strDupCluster],
 		c.u32[2], c.u32[3], c.u32[4], c.str[strContentHash], c.tm[2], c.ver,
 		c.u8[2], c.u8[3],
+		c.soc.reposts, c.soc.quotes, c.soc.views, c.soc.parentURL, c.soc.deleted,
+		c.soc.handle, c.soc.following, c.soc.verified, nil,
 	}
 	presize(batch, cols[:], len(ms), map[int]arraySize{3: c.arrays[0], 26: c.arrays[1], 28: c.arrays[2], 29: c.arrays[3]})
 	for i, v := range cols {
@@ -128,6 +133,7 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 	// nothing; an empty array is stored for nil as for [].
 	kind, matched, label, evidence := batch.Column(4), batch.Column(3), batch.Column(23), batch.Column(26)
 	tox, ents := batch.Column(28), batch.Column(29)
+	susp := batch.Column(colSuspicious)
 	for _, m := range ms {
 		e := m.Enrichment
 		if e == nil {
@@ -144,6 +150,7 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 			{evidence, 26, emptyNil(e.Sentiment.Evidence)},
 			{tox, 28, c.toxicity(e)},
 			{ents, 29, entities(e)},
+			{susp, colSuspicious, emptyNil(e.Suspicious)},
 		} {
 			if err := a.col.AppendRow(a.v); err != nil {
 				err = &proto.BlockError{Op: "AppendRow", Err: err, ColumnName: MentionColumns[a.i]}
@@ -331,7 +338,40 @@ func (c *columns) reset() {
 		c.tm[i] = c.tm[i][:0]
 	}
 	c.ver = c.ver[:0]
+	c.soc.reset()
 	c.arrays = [4]arraySize{}
 	clear(c.toxs)
 	c.toxs = c.toxs[:0]
+}
+
+// colSuspicious is the index of the suspicious Array(String) column in
+// MentionColumns, appended row by row like the other arrays.
+var colSuspicious = slices.Index(MentionColumns, "suspicious")
+
+// socialColumns are the 0010_social columns but the suspicious array.
+type socialColumns struct {
+	reposts, quotes, following []uint32
+	views                      []uint64
+	parentURL, handle          []string
+	deleted, verified          []uint8
+}
+
+func (s *socialColumns) add(m *mention.Mention) {
+	s.reposts = append(s.reposts, uint32(max(m.Reposts, 0)))
+	s.quotes = append(s.quotes, uint32(max(m.Quotes, 0)))
+	s.views = append(s.views, uint64(max(m.Views, 0)))
+	s.parentURL = append(s.parentURL, m.ParentURL)
+	s.deleted = append(s.deleted, boolU8(m.Deleted))
+	s.handle = append(s.handle, m.Author.Handle)
+	s.following = append(s.following, uint32(max(m.Author.Following, 0)))
+	s.verified = append(s.verified, boolU8(m.Author.Verified))
+}
+
+func (s *socialColumns) reset() {
+	clear(s.parentURL)
+	clear(s.handle)
+	s.reposts, s.quotes, s.following = s.reposts[:0], s.quotes[:0], s.following[:0]
+	s.views = s.views[:0]
+	s.parentURL, s.handle = s.parentURL[:0], s.handle[:0]
+	s.deleted, s.verified = s.deleted[:0], s.verified[:0]
 }

@@ -71,12 +71,23 @@ func enrichedMentions(n int) []*mention.Mention {
 			}
 			m.Enrichment = e
 		}
+		if i%6 == 1 { // a social post: engagement, parent, handle, suspicious reasons
+			m.SourceKind = mention.SocialKinds[i%len(mention.SocialKinds)]
+			m.Reposts, m.Quotes, m.Views = i%17, i%3, int64(i)*1_000_003
+			m.ParentURL = fmt.Sprintf("https://bsky.app/profile/p%d/post/%d", i%5, i)
+			m.Deleted = i%12 == 7
+			m.Author.Handle, m.Author.Following, m.Author.Verified = fmt.Sprintf("@a%d.bsky.social", i), i*3, i%4 == 1
+			if m.Enrichment != nil && i%5 == 1 {
+				m.Enrichment.Suspicious = []string{mention.SuspiciousCoordinated, mention.SuspiciousFollowRatio}[:1+i%2]
+			}
+		}
 		switch i % 23 {
 		case 1:
 			m.PublishedAt = time.Time{} // falls back to collected_at
 			m.DateMissing = true
 		case 2:
 			m.Author.PostCount, m.Author.Followers, m.Likes, m.Replies, m.Position = -1, -5, -2, -3, -4
+			m.Reposts, m.Quotes, m.Views, m.Author.Following = -1, -2, -3, -4
 		case 3:
 			m.PublishedAt = time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC) // before DateTime's range
 		case 4:
@@ -114,6 +125,15 @@ type storedRow struct {
 	version                                          uint64
 	dateMissing                                      uint8
 	clamped                                          uint8
+	// 0010_social
+	reposts, quotes uint32
+	views           uint64
+	parentURL       string
+	deleted         uint8
+	handle          string
+	following       uint32
+	verified        uint8
+	suspicious      []string
 }
 
 // wantRow computes the row a mention must become, independently of
@@ -176,6 +196,8 @@ func wantRow(m *mention.Mention, groups map[string]string) storedRow {
 		influence: float32(e.InfluenceScore), influencer: b(e.IsInfluencer), dupCluster: e.DupCluster,
 		position: u32(m.Position), likes: u32(m.Likes), replies: u32(m.Replies), contentHash: m.ContentHash,
 		enrichedAt: chTime(e.EnrichedAt), version: version, dateMissing: b(m.DateMissing), clamped: b(m.PublishedClamped),
+		reposts: u32(m.Reposts), quotes: u32(m.Quotes), views: uint64(max(m.Views, 0)), parentURL: m.ParentURL, deleted: b(m.Deleted),
+		handle: m.Author.Handle, following: u32(m.Author.Following), verified: b(m.Author.Verified), suspicious: orEmpty(e.Suspicious),
 	}
 }
 
@@ -222,7 +244,8 @@ func TestInsertEveryColumnRoundTrips(t *testing.T) {
 			&r.published, &r.collected, &r.langHint, &r.lang, &r.langConf,
 			&r.label, &r.score, &r.conf, &r.evidence,
 			&r.toxic, &r.toxicity, &r.entities, &r.influence, &r.influencer, &r.dupCluster,
-			&r.position, &r.likes, &r.replies, &r.contentHash, &r.enrichedAt, &r.version, &r.dateMissing, &r.clamped); err != nil {
+			&r.position, &r.likes, &r.replies, &r.contentHash, &r.enrichedAt, &r.version, &r.dateMissing, &r.clamped,
+			&r.reposts, &r.quotes, &r.views, &r.parentURL, &r.deleted, &r.handle, &r.following, &r.verified, &r.suspicious); err != nil {
 			t.Fatal(err)
 		}
 		n++
@@ -267,7 +290,9 @@ func equalRows(a, b storedRow) bool {
 		a.toxic == b.toxic && slices.Equal(a.toxicity, b.toxicity) && slices.Equal(a.entities, b.entities) &&
 		eqF(a.influence, b.influence) && a.influencer == b.influencer && a.dupCluster == b.dupCluster &&
 		a.position == b.position && a.likes == b.likes && a.replies == b.replies && a.contentHash == b.contentHash &&
-		a.enrichedAt.Equal(b.enrichedAt) && a.version == b.version && a.dateMissing == b.dateMissing && a.clamped == b.clamped
+		a.enrichedAt.Equal(b.enrichedAt) && a.version == b.version && a.dateMissing == b.dateMissing && a.clamped == b.clamped &&
+		a.reposts == b.reposts && a.quotes == b.quotes && a.views == b.views && a.parentURL == b.parentURL && a.deleted == b.deleted &&
+		a.handle == b.handle && a.following == b.following && a.verified == b.verified && slices.Equal(a.suspicious, b.suspicious)
 }
 
 // BenchmarkInsertMentions measures one committed INSERT of a batch against
@@ -306,7 +331,7 @@ func TestInsertUnknownEnumNamesTheRow(t *testing.T) {
 		name, column string
 		spoil        func(m *mention.Mention)
 	}{
-		{"source kind", "source_kind", func(m *mention.Mention) { m.SourceKind = "mastodon" }},
+		{"source kind", "source_kind", func(m *mention.Mention) { m.SourceKind = "tiktok" }},
 		{"sentiment label", "sentiment_label", func(m *mention.Mention) { m.Enrichment.Sentiment.Label = "mixed" }},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -20,6 +20,9 @@ var MentionColumns = []string{
 	"position", "likes", "replies", "content_hash", "enriched_at", "version",
 	"date_missing",
 	"published_clamped",
+	// 0010_social
+	"reposts", "quotes", "views", "parent_url", "deleted",
+	"author_handle", "author_following", "author_verified", "suspicious",
 }
 
 // minTime is the earliest DateTime ClickHouse stores; zero times map to it.
@@ -105,6 +108,8 @@ func Row(m *mention.Mention, groups map[string]string) []any {
 		uint32(max(m.Position, 0)), uint32(max(m.Likes, 0)), uint32(max(m.Replies, 0)), m.ContentHash, chTime(e.EnrichedAt), version,
 		boolU8(m.DateMissing),
 		boolU8(m.PublishedClamped),
+		uint32(max(m.Reposts, 0)), uint32(max(m.Quotes, 0)), uint64(max(m.Views, 0)), m.ParentURL, boolU8(m.Deleted),
+		m.Author.Handle, uint32(max(m.Author.Following, 0)), boolU8(m.Author.Verified), nonNil(e.Suspicious),
 	}
 }
 

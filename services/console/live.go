@@ -46,6 +46,13 @@ type Card struct {
 	Segments    []Segment `json:"segments"`
 	// TitleSegments marks a searched text in the title (search results).
 	TitleSegments []Segment `json:"title_segments,omitempty"`
+	// Social networks: engagement, the author's audience, inauthenticity.
+	Likes      int      `json:"likes,omitempty"`
+	Replies    int      `json:"replies,omitempty"`
+	Reposts    int      `json:"reposts,omitempty"`
+	Views      int64    `json:"views,omitempty"`
+	Followers  int      `json:"followers,omitempty"`
+	Suspicious []string `json:"suspicious,omitempty"`
 }
 
 func cardOfMention(m *mention.Mention) Card {
@@ -62,6 +69,7 @@ func cardOfMention(m *mention.Mention) Card {
 		Author: m.Author.Name, AuthorURL: m.Author.URL, Influencer: e.IsInfluencer, PublishedAt: pub.UTC(),
 		Lang: e.Lang, Sentiment: e.Sentiment.Label, Score: e.Sentiment.Score, Toxic: e.Toxic,
 		Segments: highlight(m.Text, m.MatchedTerms, e.Sentiment.Evidence, e.Sentiment.Label),
+		Likes:    m.Likes, Replies: m.Replies, Reposts: m.Reposts, Views: m.Views, Followers: m.Author.Followers, Suspicious: e.Suspicious,
 	}
 }
 
@@ -71,6 +79,7 @@ func cardOfRow(m analytics.Mention) Card {
 		Author: m.AuthorName, AuthorURL: m.AuthorURL, Influencer: m.IsInfluencer, PublishedAt: m.PublishedAt,
 		Lang: m.Lang, Sentiment: m.Sentiment, Score: m.SentimentScore, Toxic: m.Toxic,
 		Segments: highlight(m.Text, m.MatchedTerms, m.Evidence, m.Sentiment),
+		Likes:    int(m.Likes), Replies: int(m.Replies), Reposts: int(m.Reposts), Views: int64(m.Views), Followers: int(m.Followers), Suspicious: m.Suspicious,
 	}
 }
 
@@ -88,7 +97,8 @@ func matches(f analytics.Filter, c *Card) bool {
 		f.Kind != "" && f.Kind != c.SourceKind,
 		f.Lang != "" && f.Lang != c.Lang,
 		f.InfluencerOnly && !c.Influencer,
-		f.ToxicOnly && !c.Toxic:
+		f.ToxicOnly && !c.Toxic,
+		f.SuspiciousOnly && len(c.Suspicious) == 0:
 		return false
 	}
 	return true

@@ -198,6 +198,7 @@ func parseFilter(r *http.Request, now time.Time, defPeriod string) (analytics.Fi
 		Sentiment: q.Get("sentiment"), Kind: q.Get("kind"), Lang: strings.TrimSpace(q.Get("lang")),
 		InfluencerOnly: on("influencer"), ToxicOnly: on("toxic"), Query: strings.TrimSpace(q.Get("q")),
 		Source: q.Get("source"), Author: q.Get("author"), Term: q.Get("term"), Evidence: q.Get("evidence"),
+		SuspiciousOnly: on("suspicious"),
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -265,6 +266,9 @@ func filterQuery(f analytics.Filter, p periodInfo) string {
 	}
 	if f.ToxicOnly {
 		q.Set("toxic", "1")
+	}
+	if f.SuspiciousOnly {
+		q.Set("suspicious", "1")
 	}
 	if p.Period != "" && p.Period != "all" {
 		q.Set("period", p.Period)

@@ -41,6 +41,7 @@ var causeFR = map[string]string{
 	alert.CauseInfluencer: "critique d'un influenceur",
 	alert.CauseToxic:      "contenu toxique",
 	alert.CauseCrisis:     "vocabulaire de crise",
+	alert.CauseCampaign:   "campagne coordonnée",
 }
 
 // title is the one-line summary used as subject, Slack text and card title.

@@ -30,7 +30,8 @@ import (
 // Without a display name the key is the normalised profile URL
 // (NormalizeProfileURL, without the scheme). A document without any author
 // (a news article, a feed item) is credited to its publication: the key is
-// the page's host. A comment or forum post without author is anonymous ("").
+// the page's host. A comment, forum post or social network post without
+// author is anonymous ("").
 func AuthorKey(m *mention.Mention) string {
 	name := FoldName(m.Author.Name)
 	profile := ""
@@ -38,6 +39,10 @@ func AuthorKey(m *mention.Mention) string {
 		profile = NormalizeProfileURL(m.Author.URL)
 	}
 	switch {
+	case profile != "" && mention.IsSocial(m.SourceKind):
+		// On a social network display names are not unique and change;
+		// the profile (handle or account id) is the account.
+		return profile
 	case name != "":
 		host := ""
 		if profile != "" {
@@ -52,7 +57,7 @@ func AuthorKey(m *mention.Mention) string {
 		return host + "/@" + name
 	case profile != "":
 		return profile
-	case m.SourceKind != mention.KindForum && m.Position <= 1:
+	case m.SourceKind != mention.KindForum && !mention.IsSocial(m.SourceKind) && m.Position <= 1:
 		return hostOf(m.URL)
 	default:
 		return ""

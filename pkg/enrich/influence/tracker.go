@@ -297,8 +297,8 @@ func (t *Tracker) Observe(ctx context.Context, m *mention.Mention) (Result, erro
 	ev := event{
 		Kind: evMention, ID: h64(m.ID), Hash: h64(m.ContentHash), Post: h64(m.URL + "#" + m.Anchor), At: at,
 		Feed:  m.SourceKind == mention.KindRSS,
-		Owner: m.SourceKind != mention.KindForum && m.Anchor == "" && m.Position <= 1,
-		Likes: clampI32(m.Likes), Replies: clampI32(m.Replies),
+		Owner: m.SourceKind != mention.KindForum && !mention.IsSocial(m.SourceKind) && m.Anchor == "" && m.Position <= 1,
+		Likes: clampI32(socialLikes(m)), Replies: clampI32(m.Replies),
 		PostCount: clampI32(m.Author.PostCount), Reputation: clampI32(m.Author.Reputation), Followers: clampI32(m.Author.Followers),
 		Brand: m.Brand, Host: host, Name: boundName(m.Author.Name), Profile: boundName(m.Author.URL),
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func read(t testing.TB, name string) string {
@@ -135,5 +136,31 @@ func BenchmarkAssign(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
 		})
+	}
+}
+
+func TestCampaignKey(t *testing.T) {
+	a := CampaignKey("Boycott des yaourts Duval maintenant !! 🤮 @ami https://x.test/1 2", "", "id1")
+	b := CampaignKey("boycott des YAOURTS duval MAINTENANT @autre 17", "id2", "id2")
+	if a == "" || a != b {
+		t.Fatalf("near-identical posts: %q %q", a, b)
+	}
+	if c := CampaignKey("Boycott des yaourts Blanchard maintenant !!", "", "id3"); c == a {
+		t.Fatal("another brand shares the key")
+	}
+	if CampaignKey("Duval nul", "", "x") != "" {
+		t.Fatal("a two-word post has a key")
+	}
+	if CampaignKey("long article", "c42", "id9") != "c:c42" {
+		t.Fatal("a SimHash cluster is the key")
+	}
+	c := NewCampaigns(0, 0)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 12 {
+		n := c.Observe("k", fmt.Sprint("a", i%6), t0.Add(time.Duration(i)*time.Minute), 5*time.Minute)
+		// one post a minute by 6 accounts in turn: a 5-minute window holds 6 posts of 6 accounts at most
+		if n > 6 || (i >= 5 && n != 6) {
+			t.Fatalf("post %d: %d accounts", i, n)
+		}
 	}
 }

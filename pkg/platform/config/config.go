@@ -182,7 +182,26 @@ type Source struct {
 	Generic      yaml.Node     `yaml:"generic"`      // forum generic profile (CSS selectors)
 	Lang         string        `yaml:"lang"`
 	Timezone     string        `yaml:"timezone"`
+
+	// Social networks (bluesky, mastodon, reddit, youtube, facebook,
+	// instagram, x): services/social/README.md. URL is the network's API
+	// (or Jetstream) base, defaulted per network but for mastodon.
+	APIURL    string   `yaml:"api_url"`    // bluesky: the AppView for searchPosts and profiles; reddit: the OAuth token endpoint
+	TokenEnv  string   `yaml:"token_env"`  // environment variable holding the token or API key (never the file)
+	SecretEnv string   `yaml:"secret_env"` // reddit: OAuth client secret; facebook/instagram: app secret (webhook signatures)
+	ClientID  string   `yaml:"client_id"`  // reddit: the OAuth app id
+	Search    []string `yaml:"search"`     // search and back-fill queries; default: the brands' names and aliases
+	Hashtags  []string `yaml:"hashtags"`   // mastodon: hashtag timelines streamed beside the public one
+	Channels  []string `yaml:"channels"`   // reddit: subreddits; youtube: channel ids; facebook/instagram: page or account ids
+	// WebhookListen (facebook/instagram): host:port of the Graph API
+	// Webhooks endpoint for real-time comments; VerifyTokenEnv names the
+	// variable holding the subscription's verify token.
+	WebhookListen  string `yaml:"webhook_listen"`
+	VerifyTokenEnv string `yaml:"verify_token_env"`
 }
+
+// SocialKinds are the source kinds of the social network collectors.
+var SocialKinds = []string{"bluesky", "mastodon", "reddit", "youtube", "facebook", "instagram", "x"}
 
 // Secret is a string that never prints: logs and errors show "[redacted]".
 type Secret string
@@ -547,8 +566,12 @@ func (c *Config) Validate() error {
 			if err := checkHTTP(s.URL); err != nil {
 				return bad(key+".url", "%v", err)
 			}
+		case "bluesky", "mastodon", "reddit", "youtube", "facebook", "instagram", "x":
+			if err := checkSocial(key, s); err != nil {
+				return err
+			}
 		default:
-			return bad(key+".kind", "must be web, rss or forum, got %q", s.Kind)
+			return bad(key+".kind", "must be web, rss, forum or one of %s, got %q", strings.Join(SocialKinds, ", "), s.Kind)
 		}
 		if s.Rate < 0 {
 			return bad(key+".rate", "must not be negative")
@@ -557,6 +580,55 @@ func (c *Config) Validate() error {
 			if _, err := time.LoadLocation(s.Timezone); err != nil {
 				return bad(key+".timezone", "unknown time zone %q", s.Timezone)
 			}
+		}
+	}
+	return nil
+}
+
+// checkSocial validates a social network source; secrets are named by
+// environment variable, never written in the file.
+func checkSocial(key string, s Source) error {
+	if s.URL == "" && s.Kind == "mastodon" {
+		return bad(key+".url", "a mastodon source needs its instance URL (https://mastodon.social)")
+	}
+	if s.URL != "" {
+		u, err := url.Parse(s.URL)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ws" && u.Scheme != "wss") {
+			return bad(key+".url", "must be an http(s) or ws(s) URL, got %q", s.URL)
+		}
+	}
+	if s.APIURL != "" {
+		if err := checkHTTP(s.APIURL); err != nil {
+			return bad(key+".api_url", "%v", err)
+		}
+	}
+	for _, e := range [...]struct{ name, v string }{{"token_env", s.TokenEnv}, {"secret_env", s.SecretEnv}} {
+		if e.v != "" && !isIdent(e.v) {
+			return bad(key+"."+e.name, "must name an environment variable (letters, digits, _), got %q", e.v)
+		}
+	}
+	switch s.Kind {
+	case "reddit":
+		if s.TokenEnv == "" && (s.ClientID == "" || s.SecretEnv == "") {
+			return bad(key+".client_id", "reddit needs client_id and secret_env (OAuth app) or token_env")
+		}
+	case "youtube", "x", "facebook", "instagram":
+		if s.TokenEnv == "" {
+			return bad(key+".token_env", "%s needs the environment variable holding its API key or token", s.Kind)
+		}
+	}
+	if (s.Kind == "facebook" || s.Kind == "instagram") && len(s.Channels) == 0 {
+		return bad(key+".channels", "%s needs the page or account ids to read", s.Kind)
+	}
+	if s.WebhookListen != "" {
+		if s.Kind != "facebook" && s.Kind != "instagram" {
+			return bad(key+".webhook_listen", "only facebook and instagram sources receive webhooks")
+		}
+		if _, _, err := net.SplitHostPort(s.WebhookListen); err != nil {
+			return bad(key+".webhook_listen", "must be host:port, got %q", s.WebhookListen)
+		}
+		if s.SecretEnv == "" || s.VerifyTokenEnv == "" || !isIdent(s.VerifyTokenEnv) {
+			return bad(key+".verify_token_env", "webhooks need secret_env (app secret, signatures) and verify_token_env (subscription check)")
 		}
 	}
 	return nil

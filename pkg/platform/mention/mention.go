@@ -30,6 +30,42 @@ const (
 	KindForum = "forum"
 )
 
+// Social network source kinds (issue 20): one per network, so the console,
+// the alert rules and analysts can tell a tweet from a forum post.
+const (
+	KindBluesky   = "bluesky"
+	KindMastodon  = "mastodon"
+	KindReddit    = "reddit"
+	KindYouTube   = "youtube"
+	KindFacebook  = "facebook"
+	KindInstagram = "instagram"
+	KindX         = "x"
+)
+
+// SocialKinds lists the social network kinds, in the ClickHouse Enum8 order.
+var SocialKinds = []string{KindBluesky, KindMastodon, KindReddit, KindYouTube, KindFacebook, KindInstagram, KindX}
+
+// IsSocial reports whether kind is a social network: posts there belong to
+// an account on a shared host, not to the owner of a site.
+func IsSocial(kind string) bool {
+	switch kind {
+	case KindBluesky, KindMastodon, KindReddit, KindYouTube, KindFacebook, KindInstagram, KindX:
+		return true
+	}
+	return false
+}
+
+// Suspicious reasons (Enrichment.Suspicious): why a post looks inauthentic.
+const (
+	// SuspiciousCoordinated: many distinct accounts posted near-identical
+	// text about the brand within minutes.
+	SuspiciousCoordinated = "coordinated"
+	// SuspiciousNewAccountBurst: an account created days ago posting in bursts.
+	SuspiciousNewAccountBurst = "new_account_burst"
+	// SuspiciousFollowRatio: follows thousands, followed by almost nobody.
+	SuspiciousFollowRatio = "follow_ratio"
+)
+
 // Bounds on free-text fields: a mention is a message, not a web archive.
 const (
 	MaxTextBytes  = 32 << 10
@@ -81,6 +117,16 @@ type Mention struct {
 	// dates.MaxSkew after CollectedAt: PublishedAt is CollectedAt instead.
 	PublishedClamped bool `json:"published_clamped,omitempty"`
 
+	// Social networks (issue 20): engagement beyond likes and replies, the
+	// post a reply or comment answers, and posts the network deleted.
+	Reposts   int    `json:"reposts,omitempty"`
+	Quotes    int    `json:"quotes,omitempty"`
+	Views     int64  `json:"views,omitempty"`
+	ParentURL string `json:"parent_url,omitempty"`
+	// Deleted: the author or the network removed the post; the mention is
+	// re-published under its id with the text emptied.
+	Deleted bool `json:"deleted,omitempty"`
+
 	Enrichment *Enrichment `json:"enrichment,omitempty"`
 }
 
@@ -92,6 +138,12 @@ type Author struct {
 	Followers  int    `json:"followers,omitempty"`
 	Reputation int    `json:"reputation,omitempty"`
 	JoinedAt   string `json:"joined_at,omitempty"`
+	// Social networks: the account's handle (@alice.bsky.social,
+	// @bob@mastodon.social), how many accounts it follows, and the
+	// network's verification badge.
+	Handle    string `json:"handle,omitempty"`
+	Following int    `json:"following,omitempty"`
+	Verified  bool   `json:"verified,omitempty"`
 }
 
 // Enrichment is what the enricher adds.
@@ -107,6 +159,10 @@ type Enrichment struct {
 	AuthorKey      string      `json:"author_key,omitempty"`
 	DupCluster     string      `json:"dup_cluster,omitempty"`
 	EnrichedAt     time.Time   `json:"enriched_at"`
+
+	// Suspicious holds the reasons the post looks inauthentic (issue 20,
+	// Suspicious* constants); empty for ordinary posts.
+	Suspicious []string `json:"suspicious,omitempty"`
 }
 
 // Sentiment is a label, a score in [-1, 1], a confidence and the evidence.
@@ -194,10 +250,10 @@ func (m *Mention) Validate() error {
 	if len(m.MatchedTerms) > MaxTerms {
 		return invalid("matched_terms", "at most %d terms, got %d", MaxTerms, len(m.MatchedTerms))
 	}
-	switch m.SourceKind {
-	case KindWeb, KindRSS, KindForum:
+	switch {
+	case m.SourceKind == KindWeb, m.SourceKind == KindRSS, m.SourceKind == KindForum, IsSocial(m.SourceKind):
 	default:
-		return invalid("source_kind", "must be web, rss or forum, got %q", m.SourceKind)
+		return invalid("source_kind", "must be web, rss, forum or a social network (%s), got %q", strings.Join(SocialKinds, ", "), m.SourceKind)
 	}
 	if m.SourceName == "" {
 		return invalid("source_name", "must not be empty")
@@ -228,6 +284,19 @@ func (m *Mention) Validate() error {
 	if len(m.OutLinks) > MaxLinks {
 		return invalid("out_links", "at most %d links", MaxLinks)
 	}
+	for _, c := range [...]struct {
+		field string
+		n     int64
+	}{{"reposts", int64(m.Reposts)}, {"quotes", int64(m.Quotes)}, {"views", m.Views}, {"author.following", int64(m.Author.Following)}} {
+		if c.n < 0 {
+			return invalid(c.field, "must not be negative, got %d", c.n)
+		}
+	}
+	if m.ParentURL != "" {
+		if err := checkURL(m.ParentURL); err != nil {
+			return invalid("parent_url", "%v", err)
+		}
+	}
 	if e := m.Enrichment; e != nil {
 		switch e.Sentiment.Label {
 		case "neg", "neu", "pos":
@@ -242,6 +311,13 @@ func (m *Mention) Validate() error {
 		}
 		if e.InfluenceScore < 0 || e.InfluenceScore > 100 {
 			return invalid("enrichment.influence_score", "must be in [0, 100], got %v", e.InfluenceScore)
+		}
+		for _, r := range e.Suspicious {
+			switch r {
+			case SuspiciousCoordinated, SuspiciousNewAccountBurst, SuspiciousFollowRatio:
+			default:
+				return invalid("enrichment.suspicious", "unknown reason %q", r)
+			}
 		}
 	}
 	return nil

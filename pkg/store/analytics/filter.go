@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/veille-oss/veille/pkg/platform/mention"
 )
 
 // Bounds on what one query returns.
@@ -48,6 +50,9 @@ type Filter struct {
 	// InfluencerOnly keeps mentions whose author is flagged influential.
 	InfluencerOnly bool
 	ToxicOnly      bool
+	// SuspiciousOnly keeps social posts flagged inauthentic
+	// (enrichment.suspicious: coordinated, new_account_burst, follow_ratio).
+	SuspiciousOnly bool
 	// Query is searched (case-insensitively) in text, title and author name.
 	Query string
 	// Status selects incidents: open, acknowledged, resolved, or active
@@ -96,10 +101,10 @@ func (f Filter) Validate() error {
 	default:
 		return &FieldError{Field: "sentiment", Got: f.Sentiment, Want: "neg, neu or pos"}
 	}
-	switch f.Kind {
-	case "", "web", "rss", "forum":
+	switch {
+	case f.Kind == "", f.Kind == "web", f.Kind == "rss", f.Kind == "forum", mention.IsSocial(f.Kind):
 	default:
-		return &FieldError{Field: "kind", Got: f.Kind, Want: "web, rss or forum"}
+		return &FieldError{Field: "kind", Got: f.Kind, Want: "web, rss, forum, bluesky, mastodon, reddit, youtube, facebook, instagram ou x"}
 	}
 	switch f.Status {
 	case "", "open", "acknowledged", "resolved", "active":
@@ -198,6 +203,9 @@ func (f Filter) where(skipBrand bool) *where {
 	}
 	if f.ToxicOnly {
 		w.add("toxic = 1")
+	}
+	if f.SuspiciousOnly {
+		w.add("notEmpty(suspicious)")
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		w.add("(positionCaseInsensitiveUTF8(text, ?) > 0 OR positionCaseInsensitiveUTF8(title, ?) > 0 OR positionCaseInsensitiveUTF8(author_name, ?) > 0)", q, q, q)

@@ -30,17 +30,26 @@ type Mention struct {
 	Evidence       []string  `json:"sentiment_evidence"`
 	Toxic          bool      `json:"toxic"`
 	Toxicity       []string  `json:"toxicity"`
+	// Social networks (0010_social).
+	Likes      uint32   `json:"likes"`
+	Replies    uint32   `json:"replies"`
+	Reposts    uint32   `json:"reposts"`
+	Views      uint64   `json:"views"`
+	Followers  uint32   `json:"author_followers"`
+	Suspicious []string `json:"suspicious"`
 }
 
 const mentionCols = `id, brand, toString(source_kind), source_name, url, title, text, author_name, author_url,
   is_influencer, toFloat64(influence_score), published_at, lang, toString(sentiment_label), toFloat64(sentiment_score),
-  matched_terms, sentiment_evidence, toxic, toxicity`
+  matched_terms, sentiment_evidence, toxic, toxicity,
+  likes, replies, reposts, views, author_followers, suspicious`
 
 func scanMention(rows driver.Rows, m *Mention) error {
 	var infl, toxic uint8
 	if err := rows.Scan(&m.ID, &m.Brand, &m.SourceKind, &m.SourceName, &m.URL, &m.Title, &m.Text, &m.AuthorName, &m.AuthorURL,
 		&infl, &m.InfluenceScore, &m.PublishedAt, &m.Lang, &m.Sentiment, &m.SentimentScore,
-		&m.MatchedTerms, &m.Evidence, &toxic, &m.Toxicity); err != nil {
+		&m.MatchedTerms, &m.Evidence, &toxic, &m.Toxicity,
+		&m.Likes, &m.Replies, &m.Reposts, &m.Views, &m.Followers, &m.Suspicious); err != nil {
 		return err
 	}
 	m.IsInfluencer, m.Toxic = infl == 1, toxic == 1

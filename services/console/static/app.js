@@ -74,6 +74,11 @@
     head.appendChild(el("span", "tag", m.brand));
     head.appendChild(el("span", "sent", t["sent." + (m.sentiment || "")] || ""));
     if (m.toxic) head.appendChild(el("span", "badge toxic", t["card.toxic"]));
+    if (m.suspicious && m.suspicious.length) {
+      var sb = el("span", "badge suspicious", t["card.suspicious"]);
+      sb.title = m.suspicious.map(function (r) { return t["susp." + r] || r; }).join(", ");
+      head.appendChild(sb);
+    }
     art.appendChild(head);
     var meta = el("p", "meta");
     if (m.author) {
@@ -100,6 +105,10 @@
     localize(meta, lang);
     if (m.lang) meta.appendChild(document.createTextNode(" · " + m.lang));
     art.appendChild(meta);
+    var eng = [["likes", "♥"], ["reposts", "↻"], ["replies", "💬"], ["views", "👁"]].filter(function (k) { return m[k[0]]; })
+      .map(function (k) { return k[1] + " " + m[k[0]] + " " + t["card." + k[0]]; });
+    if (m.followers) eng.push(m.followers + " " + t["card.followers"]);
+    if (eng.length) art.appendChild(el("p", "engagement", eng.join(" · ")));
     if (m.title) art.appendChild(el("h3", "card-title", m.title));
     var snip = el("p", "snippet");
     (m.segments || []).forEach(function (s) {

@@ -106,6 +106,18 @@ func cmdDemo(ctx context.Context, args []string, s stdio) int {
 		cfg.Crawler.RatePerHost = 20
 		cfg.Crawler.ConcurrencyHost = 4
 	}
+	// The social networks' part of the story (services/social): a local
+	// Bluesky firehose and Mastodon instance, unless the configuration
+	// reads social networks of its own.
+	if !hasSocialSource(cfg) {
+		srcs, stopSocial, err := startSocialDemo(ctx, start, *speed, log)
+		if err != nil {
+			fmt.Fprintln(s.err, "veille demo:", err)
+			return 1
+		}
+		defer stopSocial()
+		cfg.Sources = append(cfg.Sources, srcs...)
+	}
 	// A console login for this run, unless the configuration has its own.
 	demoPassword := ""
 	if len(cfg.Console.Users) == 0 && cfg.Console.Token == "" {
@@ -148,7 +160,7 @@ func cmdDemo(ctx context.Context, args []string, s stdio) int {
 	collectors, processors := map[string]service.Func{}, map[string]service.Func{}
 	for name, fn := range all {
 		switch name {
-		case "crawler", "rss", "forum":
+		case "crawler", "rss", "forum", "bluesky", "mastodon":
 			collectors[name] = fn
 		default:
 			processors[name] = fn

@@ -50,6 +50,10 @@ log: {level: warn}
 			}
 		}
 	}
+	// The social networks tell part of the story (pkg/tooling/demo/social.go).
+	if sum.Stored.ByBrandKind["Duval"]["bluesky"] == 0 || sum.Stored.ByBrandKind["Duval"]["mastodon"] == 0 || sum.Stored.ByBrandKind["Blanchard"]["bluesky"] == 0 {
+		t.Errorf("social mentions not stored: %+v", sum.Stored.ByBrandKind)
+	}
 	if sum.Stored.ByKind["forum"] == 0 || sum.Stored.ByBrand["Duval"] <= sum.Stored.ByBrand["Blanchard"] {
 		t.Errorf("storyline not visible: %+v", sum.Stored)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/veille-oss/veille/services/reports"
 	"github.com/veille-oss/veille/services/rss"
 	"github.com/veille-oss/veille/services/sink"
+	"github.com/veille-oss/veille/services/social"
 )
 
 // Services are the services `veille run` starts, by name.
@@ -23,5 +24,13 @@ func Services() map[string]service.Func {
 		"alerter":  alerter.Run,
 		"console":  console.Run,
 		"reports":  report.Run,
+		// Social networks (services/social/README.md).
+		"bluesky":   social.Bluesky,
+		"mastodon":  social.Mastodon,
+		"x":         social.X,
+		"youtube":   social.YouTube,
+		"reddit":    social.Reddit,
+		"facebook":  social.Facebook,
+		"instagram": social.Instagram,
 	}
 }
