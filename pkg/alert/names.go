@@ -11,9 +11,9 @@ import (
 // ruleNames are the rules as people call them (console, reports, French first).
 var ruleNames = map[string]map[string]string{
 	"fr": {CauseVolume: "Pic de volume négatif", CauseSentiment: "Chute du sentiment", CauseInfluencer: "Critique d'un influenceur",
-		CauseToxic: "Contenus toxiques", CauseCrisis: "Vocabulaire de crise"},
+		CauseToxic: "Contenus toxiques", CauseCrisis: "Vocabulaire de crise", CauseCampaign: "Campagne coordonnée"},
 	"en": {CauseVolume: "Negative volume spike", CauseSentiment: "Sentiment drop", CauseInfluencer: "Influencer criticism",
-		CauseToxic: "Toxic content", CauseCrisis: "Crisis vocabulary"},
+		CauseToxic: "Toxic content", CauseCrisis: "Crisis vocabulary", CauseCampaign: "Coordinated campaign"},
 }
 
 // RuleName is the human name of a rule in lang (fr or en; French for

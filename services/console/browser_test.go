@@ -26,7 +26,7 @@ func artifacts(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("VEILLE_ARTIFACTS")
 	if dir == "" {
-		dir = filepath.Join("..", "testdata", "artifacts")
+		dir = filepath.Join("testdata", "artifacts")
 	} else {
 		dir = filepath.Join(dir, "console")
 	}
