@@ -12,8 +12,8 @@ import (
 	"github.com/veille-oss/veille/pkg/nlp/dedup"
 )
 
-// ErrSnapshot is wrapped by Restore errors.
-var ErrSnapshot = errors.New("invalid alert snapshot")
+// errSnapshot is wrapped by Restore errors.
+var errSnapshot = errors.New("invalid alert snapshot")
 
 // snapshotVersion changes when the snapshot layout does.
 const snapshotVersion = 1
@@ -95,19 +95,19 @@ func (n noNewline) Write(p []byte) (int, error) {
 // baseline but starts a fresh window.
 func (e *Engine) Restore(data []byte) error {
 	if len(data) > MaxSnapshot {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrSnapshot, len(data), MaxSnapshot)
+		return fmt.Errorf("%w: %d bytes, at most %d", errSnapshot, len(data), MaxSnapshot)
 	}
 	var s snapshot
 	if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("%w: %v", ErrSnapshot, err)
+		return fmt.Errorf("%w: %w", errSnapshot, err)
 	}
 	if s.Version != snapshotVersion {
-		return fmt.Errorf("%w: version %d, want %d", ErrSnapshot, s.Version, snapshotVersion)
+		return fmt.Errorf("%w: version %d, want %d", errSnapshot, s.Version, snapshotVersion)
 	}
 	brands := map[string]*brandState{}
 	for i, b := range s.Brands {
 		if b == nil || strings.TrimSpace(b.Name) == "" {
-			return fmt.Errorf("%w: brands[%d]: no name", ErrSnapshot, i)
+			return fmt.Errorf("%w: brands[%d]: no name", errSnapshot, i)
 		}
 		e.initBrand(b)
 		want := newRing(b.rules.Window, b.rules.Bucket)
@@ -120,11 +120,11 @@ func (e *Engine) Restore(data []byte) error {
 	incidents := map[string]*incState{}
 	for i, si := range s.Incidents {
 		if si.State == nil || si.State.Inc.ID == "" || !knownCause(si.State.Inc.Cause) {
-			return fmt.Errorf("%w: incidents[%d]: missing id or unknown rule", ErrSnapshot, i)
+			return fmt.Errorf("%w: incidents[%d]: missing id or unknown rule", errSnapshot, i)
 		}
 		want := brandKey(si.State.Inc.Brand) + "\x00" + family(si.State.Inc.Cause)
 		if si.Key != want {
-			return fmt.Errorf("%w: incidents[%d]: key does not match brand and rule", ErrSnapshot, i)
+			return fmt.Errorf("%w: incidents[%d]: key does not match brand and rule", errSnapshot, i)
 		}
 		incidents[si.Key] = si.State
 	}

@@ -19,8 +19,8 @@ const MaxLineBytes = 2 * mention.MaxTextBytes
 // ErrLineTooLong is reported (per line) for input lines over MaxLineBytes.
 var ErrLineTooLong = errors.New("line too long")
 
-// ErrBadEval is wrapped by Eval errors on malformed labelled input.
-var ErrBadEval = errors.New("enrich: bad evaluation input")
+// errBadEval is wrapped by Eval errors on malformed labelled input.
+var errBadEval = errors.New("enrich: bad evaluation input")
 
 // readLine reads one line without its newline, at most MaxLineBytes; a
 // longer line is consumed and reported with ErrLineTooLong.
@@ -144,23 +144,23 @@ func Eval(r io.Reader, w io.Writer) (Report, error) {
 			break
 		}
 		if err != nil {
-			return Report{}, fmt.Errorf("%w: line %d: %v", ErrBadEval, n, err)
+			return Report{}, fmt.Errorf("%w: line %d: %w", errBadEval, n, err)
 		}
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
 		lab, text, ok := strings.Cut(line, "\t")
 		if !ok {
-			return Report{}, fmt.Errorf("%w: line %d: no tab between label and text", ErrBadEval, n)
+			return Report{}, fmt.Errorf("%w: line %d: no tab between label and text", errBadEval, n)
 		}
 		g, ok := idx[strings.TrimSpace(lab)]
 		if !ok {
-			return Report{}, fmt.Errorf("%w: line %d: label %q is not neg, neu or pos", ErrBadEval, n, lab)
+			return Report{}, fmt.Errorf("%w: line %d: label %q is not neg, neu or pos", errBadEval, n, lab)
 		}
 		gold, texts = append(gold, g), append(texts, text)
 	}
 	if len(gold) == 0 {
-		return Report{}, fmt.Errorf("%w: no labelled lines", ErrBadEval)
+		return Report{}, fmt.Errorf("%w: no labelled lines", errBadEval)
 	}
 	two := true
 	for _, g := range gold {

@@ -124,7 +124,7 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 			continue
 		}
 		if err := batch.Column(i).Append(v); err != nil {
-			return fmt.Errorf("%w: append column %s: %v", ErrRowRefused, MentionColumns[i], err)
+			return fmt.Errorf("%w: append column %s: %w", ErrRowRefused, MentionColumns[i], err)
 		}
 	}
 	// Enum8 and Array(String) columns go row by row: an unknown enum value
@@ -154,7 +154,7 @@ func (c *columns) append(batch driver.Batch, ms []*mention.Mention, groups map[s
 		} {
 			if err := a.col.AppendRow(a.v); err != nil {
 				err = &proto.BlockError{Op: "AppendRow", Err: err, ColumnName: MentionColumns[a.i]}
-				return fmt.Errorf("%w: append mention %s: %v", ErrRowRefused, m.ID, err)
+				return fmt.Errorf("%w: append mention %s: %w", ErrRowRefused, m.ID, err)
 			}
 		}
 	}

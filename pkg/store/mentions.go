@@ -50,7 +50,7 @@ func (s *Store) InsertMentions(ctx context.Context, ms []*mention.Mention, group
 	q := fmt.Sprintf("INSERT INTO %s.mentions (%s)", s.DB, strings.Join(MentionColumns, ", "))
 	batch, err := s.Conn.PrepareBatch(ctx, q)
 	if err != nil {
-		return fmt.Errorf("%w: prepare: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: prepare: %w", ErrUnavailable, err)
 	}
 	defer batch.Abort()
 	s.mu.Lock()

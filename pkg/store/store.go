@@ -33,8 +33,8 @@ var (
 	ErrUnavailable = errors.New("clickhouse unavailable")
 	// ErrRowRefused wraps client-side conversion errors: the row itself is bad.
 	ErrRowRefused = errors.New("row refused")
-	// ErrMigration is returned when a migration fails; the message names it.
-	ErrMigration = errors.New("migration failed")
+	// errMigration is returned when a migration fails; the message names it.
+	errMigration = errors.New("migration failed")
 )
 
 // Store is a ClickHouse connection bound to veille's database.
@@ -81,7 +81,7 @@ func Open(ctx context.Context, cfg config.ClickHouse, log *slog.Logger) (*Store,
 	}
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	s := &Store{Conn: conn, DB: cfg.Database, Cluster: cfg.Cluster, log: log}
 	pctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout+time.Second)
@@ -91,7 +91,7 @@ func Open(ctx context.Context, cfg config.ClickHouse, log *slog.Logger) (*Store,
 		if aerr := authError(err, cfg); aerr != nil {
 			return nil, aerr
 		}
-		return nil, fmt.Errorf("%w at %s: %v", ErrUnavailable, strings.Join(cfg.Addr, ","), err)
+		return nil, fmt.Errorf("%w at %s: %w", ErrUnavailable, strings.Join(cfg.Addr, ","), err)
 	}
 	return s, nil
 }
@@ -102,7 +102,7 @@ func (s *Store) Close() error { return s.Conn.Close() }
 // Ping checks the server answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.Conn.Ping(ctx); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return nil
 }
@@ -119,7 +119,7 @@ func (v Version) AtLeast(major, minor int) bool {
 func (s *Store) ServerVersion(ctx context.Context) (Version, error) {
 	var raw string
 	if err := s.Conn.QueryRow(ctx, "SELECT version()").Scan(&raw); err != nil {
-		return Version{}, fmt.Errorf("%w: version: %v", ErrUnavailable, err)
+		return Version{}, fmt.Errorf("%w: version: %w", ErrUnavailable, err)
 	}
 	return ParseVersion(raw), nil
 }
@@ -215,11 +215,11 @@ func (d TemplateData) AtLeast(major, minor int) bool { return d.Server.AtLeast(m
 func Render(m Migration, data TemplateData) ([]string, error) {
 	t, err := template.New(m.Name).Option("missingkey=error").Parse(m.SQL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %04d_%s: template: %v", ErrMigration, m.Version, m.Name, err)
+		return nil, fmt.Errorf("%w: %04d_%s: template: %w", errMigration, m.Version, m.Name, err)
 	}
 	var sb strings.Builder
 	if err := t.Execute(&sb, data); err != nil {
-		return nil, fmt.Errorf("%w: %04d_%s: template: %v", ErrMigration, m.Version, m.Name, err)
+		return nil, fmt.Errorf("%w: %04d_%s: template: %w", errMigration, m.Version, m.Name, err)
 	}
 	return SplitStatements(sb.String()), nil
 }
@@ -269,17 +269,17 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	}
 	data := TemplateData{DB: s.DB, Cluster: s.Cluster, Server: ver}
 	if err := s.Conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE IF NOT EXISTS %s %s", s.DB, data.OnCluster())); err != nil {
-		return nil, fmt.Errorf("%w: create database %s: %v", ErrMigration, s.DB, err)
+		return nil, fmt.Errorf("%w: create database %s: %w", errMigration, s.DB, err)
 	}
 	if err := s.Conn.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.schema_migrations %s (
     version UInt32, name String, checksum String, applied_at DateTime
 ) ENGINE = %s ORDER BY version`, s.DB, data.OnCluster(), data.Engine("schema_migrations", "ReplacingMergeTree()"))); err != nil {
-		return nil, fmt.Errorf("%w: migrations table: %v", ErrMigration, err)
+		return nil, fmt.Errorf("%w: migrations table: %w", errMigration, err)
 	}
 	done := map[int]string{}
 	rows, err := s.Conn.Query(ctx, fmt.Sprintf("SELECT version, checksum FROM %s.schema_migrations FINAL", s.DB))
 	if err != nil {
-		return nil, fmt.Errorf("%w: read migrations: %v", ErrMigration, err)
+		return nil, fmt.Errorf("%w: read migrations: %w", errMigration, err)
 	}
 	for rows.Next() {
 		var v uint32
@@ -309,11 +309,11 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		}
 		for i, st := range stmts {
 			if err := s.Conn.Exec(ctx, st); err != nil && !columnExists(st, err) {
-				return applied, fmt.Errorf("%w: %04d_%s statement %d: %v", ErrMigration, m.Version, m.Name, i+1, err)
+				return applied, fmt.Errorf("%w: %04d_%s statement %d: %w", errMigration, m.Version, m.Name, i+1, err)
 			}
 		}
 		if err := s.record(ctx, m, sum); err != nil {
-			return applied, fmt.Errorf("%w: record %04d_%s: %v", ErrMigration, m.Version, m.Name, err)
+			return applied, fmt.Errorf("%w: record %04d_%s: %w", errMigration, m.Version, m.Name, err)
 		}
 		applied = append(applied, fmt.Sprintf("%04d_%s", m.Version, m.Name))
 		s.log.Info("migration applied", "migration", fmt.Sprintf("%04d_%s", m.Version, m.Name))

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"sync"
 	"time"
@@ -31,6 +30,7 @@ import (
 	"github.com/veille-oss/veille/pkg/alert/deliver"
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/platform/retry"
 	"github.com/veille-oss/veille/pkg/platform/service"
 	"github.com/veille-oss/veille/pkg/store"
 )
@@ -153,7 +153,7 @@ func (a *alerter) campaign(ctx context.Context) error {
 				a.log.Info("standing by: another alerter holds the lease")
 				standby = true
 			}
-			sleep(ctx, jitter(a.cfg.LeaseTTL/4))
+			_ = retry.Sleep(ctx, retry.Jitter(a.cfg.LeaseTTL/4))
 			continue
 		}
 		standby = false
@@ -172,22 +172,9 @@ func (a *alerter) campaign(ctx context.Context) error {
 		if err != nil {
 			a.log.Warn("stopped leading", "err", err)
 		}
-		sleep(ctx, jitter(a.cfg.LeaseTTL/4))
+		_ = retry.Sleep(ctx, retry.Jitter(a.cfg.LeaseTTL/4))
 	}
 	return nil
-}
-
-func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
 
 // lead does the work while the lease is held: restore, consume, deliver,
@@ -218,7 +205,7 @@ func (a *alerter) lead(ctx context.Context, l *lease) error {
 				cancel(err)
 				return
 			case err != nil && time.Now().After(l.safeUntil()):
-				cancel(fmt.Errorf("%w: not renewed in time: %v", ErrLeaseLost, err))
+				cancel(fmt.Errorf("%w: not renewed in time: %w", ErrLeaseLost, err))
 				return
 			case err != nil:
 				a.log.Warn("lease renewal failed; retrying", "err", err)
@@ -426,7 +413,7 @@ func (p *processor) fetch(ctx context.Context, wait time.Duration) []jetstream.M
 	if err != nil {
 		if ctx.Err() == nil {
 			p.a.log.Warn("fetch failed", "err", err)
-			sleep(ctx, 200*time.Millisecond)
+			_ = retry.Sleep(ctx, 200*time.Millisecond)
 		}
 		return nil
 	}
@@ -448,7 +435,7 @@ func (p *processor) cycle(ctx context.Context, msgs []jetstream.Msg) error {
 		m, err := mention.Decode(msg.Data())
 		if err != nil {
 			a.poison.Inc()
-			a.env.Bus.Fail(ctx, msg, Durable, 0, fmt.Errorf("%w: %v", bus.ErrPoison, err))
+			a.env.Bus.Fail(ctx, msg, Durable, 0, fmt.Errorf("%w: %w", bus.ErrPoison, err))
 			continue
 		}
 		p.held = append(p.held, msg)
@@ -491,7 +478,7 @@ func (p *processor) cycle(ctx context.Context, msgs []jetstream.Msg) error {
 // twice.
 func (p *processor) persist(ctx context.Context, events []alert.Event) error {
 	a := p.a
-	backoff := 100 * time.Millisecond
+	backoff := retry.New(100*time.Millisecond, 5*time.Second)
 	lastProgress := time.Now()
 	for attempt := 0; ; attempt++ {
 		err := p.persistOnce(ctx, events)
@@ -509,7 +496,7 @@ func (p *processor) persist(ctx context.Context, events []alert.Event) error {
 			return fmt.Errorf("alerter: events not stored before shutdown (mentions left unacked): %w", err)
 		}
 		if attempt == 0 || attempt%10 == 0 {
-			a.log.Warn("storing events failed; retrying", "events", len(events), "err", err, "backoff", backoff)
+			a.log.Warn("storing events failed; retrying", "events", len(events), "err", err, "attempt", attempt+1)
 		}
 		if time.Since(lastProgress) > 5*time.Second {
 			for _, m := range p.held {
@@ -517,8 +504,7 @@ func (p *processor) persist(ctx context.Context, events []alert.Event) error {
 			}
 			lastProgress = time.Now()
 		}
-		sleep(ctx, backoff)
-		backoff = min(2*backoff, 5*time.Second)
+		_ = backoff.Wait(ctx)
 	}
 }
 
@@ -546,7 +532,7 @@ func (p *processor) persistOnce(ctx context.Context, events []alert.Event) error
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			return fmt.Errorf("%w: alerts: %v", bus.ErrPublish, err)
+			return fmt.Errorf("%w: alerts: %w", bus.ErrPublish, err)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -561,7 +547,7 @@ func (p *processor) persistOnce(ctx context.Context, events []alert.Event) error
 
 // checkpoint stores the engine state, then acks the mentions it covers.
 func (p *processor) checkpoint(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
+	backoff := retry.New(100*time.Millisecond, 5*time.Second)
 	for {
 		n, err := p.ss.save(ctx, p.eng)
 		if err == nil {
@@ -575,8 +561,7 @@ func (p *processor) checkpoint(ctx context.Context) error {
 			return fmt.Errorf("alerter: state not saved before shutdown: %w", err)
 		}
 		p.a.log.Warn("saving engine state failed; retrying", "err", err)
-		sleep(ctx, backoff)
-		backoff = min(2*backoff, 5*time.Second)
+		_ = backoff.Wait(ctx)
 	}
 	for _, m := range p.held {
 		_ = m.Ack()

@@ -82,7 +82,7 @@ func DecodeConfig(node *yaml.Node, consoleURL string, getenv func(string) string
 		var buf bytes.Buffer
 		enc := yaml.NewEncoder(&buf)
 		if err := enc.Encode(node); err != nil {
-			return c, fmt.Errorf("%w: %v", ErrConfig, err)
+			return c, fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 		dec := yaml.NewDecoder(&buf)
 		dec.KnownFields(true)

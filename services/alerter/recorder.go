@@ -17,6 +17,7 @@ import (
 	"github.com/veille-oss/veille/pkg/alert/deliver"
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
+	"github.com/veille-oss/veille/pkg/platform/retry"
 	"github.com/veille-oss/veille/pkg/store"
 	"github.com/veille-oss/veille/pkg/store/analytics"
 )
@@ -244,7 +245,7 @@ func (r *recorder) insert(ctx context.Context, rows [][]any) error {
 	defer b.Abort()
 	for _, row := range rows {
 		if err := b.Append(row...); err != nil {
-			return fmt.Errorf("%w: alerts row: %v", store.ErrRowRefused, err)
+			return fmt.Errorf("%w: alerts row: %w", store.ErrRowRefused, err)
 		}
 	}
 	if err := b.Send(); err != nil {
@@ -256,24 +257,20 @@ func (r *recorder) insert(ctx context.Context, rows [][]any) error {
 
 // connect opens ClickHouse (retrying until ctx ends) and migrates.
 func (r *recorder) connect(ctx context.Context) error {
-	backoff := 500 * time.Millisecond
-	for {
-		st, err := store.Open(ctx, r.chCfg, r.log)
-		if err == nil {
-			if _, err = st.Migrate(ctx); err == nil {
-				r.st = st
-				return nil
-			}
+	return retry.Do(ctx, retry.New(500*time.Millisecond, 30*time.Second), func(ctx context.Context) error {
+		st, err := store.OpenRetry(ctx, r.chCfg, r.log, "alerter", 30*time.Second)
+		if err != nil {
+			return retry.Permanent(err)
+		}
+		if _, err := st.Migrate(ctx); err != nil {
 			st.Close()
+			return err
 		}
-		r.log.Warn("clickhouse not ready for alerts; retrying", "err", err, "backoff", backoff)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 30*time.Second)
-	}
+		r.st = st
+		return nil
+	}, func(_ int, err error, wait time.Duration) {
+		r.log.Warn("clickhouse not ready for alerts; retrying", "err", err, "backoff", wait)
+	})
 }
 
 // run consumes the ALERTS stream into veille.alerts and flushes delivery
@@ -340,7 +337,7 @@ func (r *recorder) handle(ctx context.Context, b *bus.Bus, msgs []jetstream.Msg)
 	for _, msg := range msgs {
 		var p deliver.Payload
 		if err := json.Unmarshal(msg.Data(), &p); err != nil {
-			b.Fail(ctx, msg, RecorderDurable, 0, fmt.Errorf("%w: alert payload: %v", bus.ErrPoison, err))
+			b.Fail(ctx, msg, RecorderDurable, 0, fmt.Errorf("%w: alert payload: %w", bus.ErrPoison, err))
 			continue
 		}
 		if p.Schema != deliver.SchemaV1 || p.Incident.ID == "" {
@@ -365,7 +362,7 @@ func (r *recorder) handle(ctx context.Context, b *bus.Bus, msgs []jetstream.Msg)
 		if errors.Is(err, store.ErrRowRefused) {
 			// the driver refused a value: retrying cannot help
 			for _, m := range keep {
-				b.Fail(ctx, m, RecorderDurable, 0, fmt.Errorf("%w: %v", bus.ErrPoison, err))
+				b.Fail(ctx, m, RecorderDurable, 0, fmt.Errorf("%w: %w", bus.ErrPoison, err))
 			}
 			return
 		}

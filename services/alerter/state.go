@@ -82,7 +82,7 @@ func (s *stateStore) load(ctx context.Context, e *alert.Engine) (bool, error) {
 	}
 	var m manifest
 	if err := json.Unmarshal(ent.Value(), &m); err != nil {
-		return false, fmt.Errorf("%w: manifest: %v", ErrCorruptState, err)
+		return false, fmt.Errorf("%w: manifest: %w", ErrCorruptState, err)
 	}
 	if (m.Slot != "a" && m.Slot != "b") || m.Chunks < 1 || m.Chunks > maxChunks {
 		return false, fmt.Errorf("%w: manifest: bad slot %q or chunk count %d", ErrCorruptState, m.Slot, m.Chunks)
@@ -101,11 +101,11 @@ func (s *stateStore) load(ctx context.Context, e *alert.Engine) (bool, error) {
 	}
 	zr, err := gzip.NewReader(&gz)
 	if err != nil {
-		return false, fmt.Errorf("%w: gzip: %v", ErrCorruptState, err)
+		return false, fmt.Errorf("%w: gzip: %w", ErrCorruptState, err)
 	}
 	data, err := io.ReadAll(io.LimitReader(zr, alert.MaxSnapshot+1))
 	if err != nil {
-		return false, fmt.Errorf("%w: gunzip: %v", ErrCorruptState, err)
+		return false, fmt.Errorf("%w: gunzip: %w", ErrCorruptState, err)
 	}
 	if err := e.Restore(data); err != nil {
 		return false, fmt.Errorf("%w: %w", ErrCorruptState, err)
@@ -131,10 +131,10 @@ func (s *stateStore) save(ctx context.Context, e *alert.Engine) (int, error) {
 		s.zw.Reset(&s.gz)
 	}
 	if _, err := s.zw.Write(data); err != nil {
-		return 0, fmt.Errorf("%w: gzip: %v", ErrState, err)
+		return 0, fmt.Errorf("%w: gzip: %w", ErrState, err)
 	}
 	if err := s.zw.Close(); err != nil {
-		return 0, fmt.Errorf("%w: gzip: %v", ErrState, err)
+		return 0, fmt.Errorf("%w: gzip: %w", ErrState, err)
 	}
 	// b is only valid until the next save: the chunks are copied out by
 	// the KV puts (which wait for the server's ack) before save returns.

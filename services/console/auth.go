@@ -50,7 +50,7 @@ func HashPassword(pw string) (string, error) {
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrPassword, err)
+		return "", fmt.Errorf("%w: %w", ErrPassword, err)
 	}
 	return string(h), nil
 }

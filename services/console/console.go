@@ -217,25 +217,18 @@ func New(ctx context.Context, env *service.Env, opts Options) (*Server, error) {
 // connect opens ClickHouse with backoff; pages answer 503 until it is up.
 func (s *Server) connect(ctx context.Context) {
 	defer close(s.done)
-	backoff := 500 * time.Millisecond
-	for ctx.Err() == nil {
-		st, err := store.Open(ctx, s.env.Config.ClickHouse, s.log)
-		if err == nil {
-			// Idempotent; lets the console start before the sink on a fresh server.
-			if _, merr := st.Migrate(ctx); merr != nil {
-				s.log.Warn("console: migrations", "err", merr)
-			}
-			s.st.Store(st)
-			return
+	st, err := store.OpenRetry(ctx, s.env.Config.ClickHouse, s.log, "console", 30*time.Second)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("console: ClickHouse", "err", err)
 		}
-		s.log.Warn("console: ClickHouse not reachable yet; retrying", "err", err, "backoff", backoff)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 30*time.Second)
+		return
 	}
+	// Idempotent; lets the console start before the sink on a fresh server.
+	if _, merr := st.Migrate(ctx); merr != nil {
+		s.log.Warn("console: migrations", "err", merr)
+	}
+	s.st.Store(st)
 }
 
 // Close stops the live subscription and the ClickHouse connection it opened.

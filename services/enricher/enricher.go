@@ -133,7 +133,7 @@ func (e *enricher) handle(ctx context.Context, msgs []jetstream.Msg) {
 		m, err := mention.Decode(msg.Data())
 		if err != nil {
 			e.failed.Inc()
-			e.env.Bus.Fail(ctx, msg, Durable, e.maxDel, fmt.Errorf("%w: %v", bus.ErrPoison, err))
+			e.env.Bus.Fail(ctx, msg, Durable, e.maxDel, fmt.Errorf("%w: %w", bus.ErrPoison, err))
 			continue
 		}
 		if err := e.process(ctx, m); err != nil {
@@ -149,7 +149,7 @@ func (e *enricher) handle(ctx context.Context, msgs []jetstream.Msg) {
 		// be published, so it is poison, not a retry.
 		fut, err := e.env.Bus.PublishMentionAsync(bus.EnrichedSubject(lang), m)
 		if errors.Is(err, mention.ErrInvalid) {
-			err = fmt.Errorf("%w: enriched mention invalid: %v", bus.ErrPoison, err)
+			err = fmt.Errorf("%w: enriched mention invalid: %w", bus.ErrPoison, err)
 		}
 		if err != nil {
 			e.failed.Inc()

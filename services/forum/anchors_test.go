@@ -1,4 +1,4 @@
-package forumsvc_test
+package forum_test
 
 import (
 	"context"
@@ -38,7 +38,7 @@ func TestMentionsOpenThePostAndSourceCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	st, err := forumsvc.Pass(ctx, c, cfg.Sources[0])
+	st, err := forum.Pass(ctx, c, cfg.Sources[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package forumsvc_test
+package forum_test
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func TestREADMEGenericProfileOnDemoForum(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	st, err := forumsvc.Pass(context.Background(), c, cfg.Sources[0])
+	st, err := forum.Pass(context.Background(), c, cfg.Sources[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package report_test
+package reports_test
 
 import (
 	"bytes"
@@ -70,7 +70,7 @@ func TestReportRightAfterCrisis(t *testing.T) {
 	}
 	crisisIncident(t, st, now)
 	var buf bytes.Buffer
-	if err := report.Generate(context.Background(), st.Conn, st.DB, report.Options{Brand: "Duval", Period: 7 * 24 * time.Hour, Format: report.FormatPDF}, &buf); err != nil {
+	if err := reports.Generate(context.Background(), st.Conn, st.DB, reports.Options{Brand: "Duval", Period: 7 * 24 * time.Hour, Format: reports.FormatPDF}, &buf); err != nil {
 		t.Fatal(err)
 	}
 	dir := *keep

@@ -1,4 +1,4 @@
-package report
+package reports
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func FindChromium(path string) (string, error) {
 	if path != "" {
 		p, err := exec.LookPath(path)
 		if err != nil {
-			return "", fmt.Errorf("%w: %s: %v", ErrNoChromium, path, err)
+			return "", fmt.Errorf("%w: %s: %w", ErrNoChromium, path, err)
 		}
 		return p, nil
 	}
@@ -43,13 +43,13 @@ func FindChromium(path string) (string, error) {
 func PrintPDF(ctx context.Context, chromium string, page []byte, w io.Writer) error {
 	dir, err := os.MkdirTemp("", "veille-report-")
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPrint, err)
+		return fmt.Errorf("%w: %w", errPrint, err)
 	}
 	defer os.RemoveAll(dir)
 	in := filepath.Join(dir, "report.html")
 	out := filepath.Join(dir, "report.pdf")
 	if err := os.WriteFile(in, page, 0o600); err != nil {
-		return fmt.Errorf("%w: %v", ErrPrint, err)
+		return fmt.Errorf("%w: %w", errPrint, err)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -72,16 +72,16 @@ func PrintPDF(ctx context.Context, chromium string, page []byte, w io.Writer) er
 	cmd.Stderr = &limited{w: &stderr, n: 8 << 10}
 	cmd.Env = append(os.Environ(), "HOME="+dir)
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%w: %s: %v: %s", ErrPrint, chromium, err, bytes.TrimSpace(stderr.Bytes()))
+		return fmt.Errorf("%w: %s: %w: %s", errPrint, chromium, err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	f, err := os.Open(out)
 	if err != nil {
-		return fmt.Errorf("%w: chromium wrote no PDF: %v: %s", ErrPrint, err, bytes.TrimSpace(stderr.Bytes()))
+		return fmt.Errorf("%w: chromium wrote no PDF: %w: %s", errPrint, err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	defer f.Close()
 	var head [5]byte
 	if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:]) != "%PDF-" {
-		return fmt.Errorf("%w: output is not a PDF", ErrPrint)
+		return fmt.Errorf("%w: output is not a PDF", errPrint)
 	}
 	if _, err := w.Write(head[:]); err != nil {
 		return err
@@ -91,7 +91,7 @@ func PrintPDF(ctx context.Context, chromium string, page []byte, w io.Writer) er
 		return err
 	}
 	if n == MaxPDFBytes {
-		return fmt.Errorf("%w: PDF larger than %d bytes", ErrPrint, MaxPDFBytes)
+		return fmt.Errorf("%w: PDF larger than %d bytes", errPrint, MaxPDFBytes)
 	}
 	return nil
 }

@@ -1,11 +1,11 @@
-// Package report writes a brand's daily or weekly report: volume, reach,
+// Package reports writes a brand's daily or weekly report: volume, reach,
 // sentiment and net sentiment against the previous period, share of voice
 // in its group, top mentions, influencers, sources, words and the incidents
 // of veille.alerts. The report is one self-contained, print-friendly HTML
 // page (French first, English available); the PDF is that page printed by
 // headless Chromium. Schedule writes the reports of every brand into a
 // directory each day and each week.
-package report
+package reports
 
 import (
 	"context"
@@ -38,8 +38,8 @@ var (
 	// ErrNoChromium is returned when a PDF is asked for and no Chromium
 	// (chromium, chromium-browser, google-chrome) can be found.
 	ErrNoChromium = errors.New("chromium not found (install the chromium package)")
-	// ErrPrint wraps a failure of Chromium to print the page.
-	ErrPrint = errors.New("pdf printing failed")
+	// errPrint wraps a failure of Chromium to print the page.
+	errPrint = errors.New("pdf printing failed")
 )
 
 // Options choose the report.
@@ -309,7 +309,7 @@ func (d *Data) reach(ctx context.Context, conn driver.Conn, db string) error {
   WHERE brand = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?) AND k != ''
   GROUP BY k)`
 	if err := conn.QueryRow(ctx, q, d.Brand, d.From.Unix(), d.To.Unix()).Scan(&d.Authors, &d.Reach); err != nil {
-		return fmt.Errorf("%w: reach: %v", analytics.ErrQuery, err)
+		return fmt.Errorf("%w: reach: %w", analytics.ErrQuery, err)
 	}
 	return nil
 }
@@ -330,7 +330,7 @@ LIMIT 1 BY if(dup_cluster = '', id, dup_cluster)
 LIMIT %d`, t, limit)
 	rows, err := conn.Query(ctx, q, d.Brand, d.From.Unix(), d.To.Unix())
 	if err != nil {
-		return fmt.Errorf("%w: top mentions: %v", analytics.ErrQuery, err)
+		return fmt.Errorf("%w: top mentions: %w", analytics.ErrQuery, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -338,14 +338,14 @@ LIMIT %d`, t, limit)
 		var infl uint8
 		if err := rows.Scan(&m.ID, &m.SourceKind, &m.SourceName, &m.URL, &m.Title, &m.Excerpt, &m.Author,
 			&m.Sentiment, &infl, &m.InfluenceScore, &m.Likes, &m.Replies, &m.PublishedAt); err != nil {
-			return fmt.Errorf("%w: top mentions: %v", analytics.ErrQuery, err)
+			return fmt.Errorf("%w: top mentions: %w", analytics.ErrQuery, err)
 		}
 		m.Influencer = infl == 1
 		m.InfluenceScore = math.Round(m.InfluenceScore*10) / 10
 		d.TopMentions = append(d.TopMentions, m)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%w: top mentions: %v", analytics.ErrQuery, err)
+		return fmt.Errorf("%w: top mentions: %w", analytics.ErrQuery, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package report_test
+package reports_test
 
 import (
 	"bytes"
@@ -120,7 +120,7 @@ func TestPDFHasTheBrandFigures(t *testing.T) {
 	ctx := context.Background()
 	var buf bytes.Buffer
 	start := time.Now()
-	err := report.Generate(ctx, st.Conn, st.DB, report.Options{Brand: "Duval", Period: 7 * 24 * time.Hour, End: end, Location: time.UTC, Format: report.FormatPDF}, &buf)
+	err := reports.Generate(ctx, st.Conn, st.DB, reports.Options{Brand: "Duval", Period: 7 * 24 * time.Hour, End: end, Location: time.UTC, Format: reports.FormatPDF}, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestHTMLInEnglish(t *testing.T) {
 	st, d := setup(t)
 	var buf bytes.Buffer
 	from := end.Add(-48 * time.Hour)
-	err := report.Generate(context.Background(), st.Conn, st.DB, report.Options{Brand: "Voltéo", Period: 48 * time.Hour, End: end, Location: time.UTC, Lang: report.LangEN}, &buf)
+	err := reports.Generate(context.Background(), st.Conn, st.DB, reports.Options{Brand: "Voltéo", Period: 48 * time.Hour, End: end, Location: time.UTC, Lang: reports.LangEN}, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,11 +209,11 @@ func TestHTMLInEnglish(t *testing.T) {
 }
 
 func TestNoChromium(t *testing.T) {
-	err := report.Generate(context.Background(), nil, "veille", report.Options{Brand: "Duval", Format: report.FormatPDF, Chromium: "/nonexistent/chromium"}, &bytes.Buffer{})
-	if !errors.Is(err, report.ErrNoChromium) {
+	err := reports.Generate(context.Background(), nil, "veille", reports.Options{Brand: "Duval", Format: reports.FormatPDF, Chromium: "/nonexistent/chromium"}, &bytes.Buffer{})
+	if !errors.Is(err, reports.ErrNoChromium) {
 		t.Fatalf("got %v, want ErrNoChromium", err)
 	}
-	if _, err := report.FindChromium(""); err != nil {
+	if _, err := reports.FindChromium(""); err != nil {
 		testenv.Missing(t, "chromium is needed for PDF reports (apt-get install chromium): %v", err)
 	}
 }
@@ -221,40 +221,40 @@ func TestNoChromium(t *testing.T) {
 func TestOptionErrors(t *testing.T) {
 	cases := []struct {
 		name string
-		opt  report.Options
+		opt  reports.Options
 		want string
 	}{
-		{"no brand", report.Options{}, "brand"},
-		{"format", report.Options{Brand: "Duval", Format: "docx"}, "format"},
-		{"lang", report.Options{Brand: "Duval", Lang: "de"}, "lang"},
-		{"short period", report.Options{Brand: "Duval", Period: time.Minute}, "period"},
-		{"long period", report.Options{Brand: "Duval", Period: 400 * 24 * time.Hour}, "period"},
-		{"limit", report.Options{Brand: "Duval", Limit: 1000}, "limit"},
+		{"no brand", reports.Options{}, "brand"},
+		{"format", reports.Options{Brand: "Duval", Format: "docx"}, "format"},
+		{"lang", reports.Options{Brand: "Duval", Lang: "de"}, "lang"},
+		{"short period", reports.Options{Brand: "Duval", Period: time.Minute}, "period"},
+		{"long period", reports.Options{Brand: "Duval", Period: 400 * 24 * time.Hour}, "period"},
+		{"limit", reports.Options{Brand: "Duval", Limit: 1000}, "limit"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			// A nil connection: options are refused before any query.
-			err := report.Generate(context.Background(), nil, "veille", c.opt, &bytes.Buffer{})
-			if !errors.Is(err, report.ErrOptions) || !strings.Contains(err.Error(), c.want) {
+			err := reports.Generate(context.Background(), nil, "veille", c.opt, &bytes.Buffer{})
+			if !errors.Is(err, reports.ErrOptions) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want ErrOptions naming %s", err, c.want)
 			}
 		})
 	}
 	for in, want := range map[string]string{"r.pdf": "pdf", "R.HTML": "html", "r.htm": "html"} {
-		if got, err := report.FormatFromPath(in); err != nil || got != want {
+		if got, err := reports.FormatFromPath(in); err != nil || got != want {
 			t.Errorf("FormatFromPath(%q) = %q, %v", in, got, err)
 		}
 	}
-	if _, err := report.FormatFromPath("r.docx"); !errors.Is(err, report.ErrOptions) {
+	if _, err := reports.FormatFromPath("r.docx"); !errors.Is(err, reports.ErrOptions) {
 		t.Errorf("docx: %v", err)
 	}
 	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "24h": 24 * time.Hour, "2w": 14 * 24 * time.Hour, "90m": 90 * time.Minute} {
-		if got, err := report.ParsePeriod(in); err != nil || got != want {
+		if got, err := reports.ParsePeriod(in); err != nil || got != want {
 			t.Errorf("ParsePeriod(%q) = %s, %v", in, got, err)
 		}
 	}
 	for _, in := range []string{"", "7", "-1d", "0d", "week"} {
-		if _, err := report.ParsePeriod(in); !errors.Is(err, report.ErrOptions) {
+		if _, err := reports.ParsePeriod(in); !errors.Is(err, reports.ErrOptions) {
 			t.Errorf("ParsePeriod(%q): %v", in, err)
 		}
 	}
@@ -263,7 +263,7 @@ func TestOptionErrors(t *testing.T) {
 func TestSchedule(t *testing.T) {
 	st, d := setup(t)
 	dir := t.TempDir()
-	cfg := report.ScheduleConfig{Dir: dir, Brands: []string{"Duval", "Voltéo"}, Daily: true, Weekly: true, Formats: []string{"html"}, Delay: 15 * time.Minute, Timezone: "UTC"}
+	cfg := reports.ScheduleConfig{Dir: dir, Brands: []string{"Duval", "Voltéo"}, Daily: true, Weekly: true, Formats: []string{"html"}, Delay: 15 * time.Minute, Timezone: "UTC"}
 	ctx := context.Background()
 	// 10 minutes after midnight, the delay is not over: yesterday is the 15th.
 	due, err := cfg.DueAt(end.Add(10 * time.Minute))
@@ -271,7 +271,7 @@ func TestSchedule(t *testing.T) {
 		t.Fatalf("due before the delay: %+v %v", due, err)
 	}
 	now := end.Add(20 * time.Minute)
-	written, err := report.RunDue(ctx, st.Conn, st.DB, cfg, now, testenv.Logger(t))
+	written, err := reports.RunDue(ctx, st.Conn, st.DB, cfg, now, testenv.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,18 +298,18 @@ func TestSchedule(t *testing.T) {
 	fw := compute(d, "Duval", end.Add(-7*24*time.Hour), end)
 	mustContain(t, normalize(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(string(weekly), " ")), "Mentions "+fmt.Sprint(fw.total))
 
-	again, err := report.RunDue(ctx, st.Conn, st.DB, cfg, now.Add(time.Hour), testenv.Logger(t))
+	again, err := reports.RunDue(ctx, st.Conn, st.DB, cfg, now.Add(time.Hour), testenv.Logger(t))
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second run wrote %v (%v), want nothing", again, err)
 	}
-	if _, err := report.RunDue(ctx, st.Conn, st.DB, report.ScheduleConfig{Dir: dir, Brands: []string{"Duval"}, Daily: true, Formats: []string{"odt"}}, now, nil); !errors.Is(err, report.ErrOptions) {
+	if _, err := reports.RunDue(ctx, st.Conn, st.DB, reports.ScheduleConfig{Dir: dir, Brands: []string{"Duval"}, Daily: true, Formats: []string{"odt"}}, now, nil); !errors.Is(err, reports.ErrOptions) {
 		t.Fatalf("bad format: %v", err)
 	}
 }
 
 func TestSlug(t *testing.T) {
 	for in, want := range map[string]string{"Voltéo": "volteo", "Laiterie Duval": "laiterie-duval", "L'Oréal & Co": "l-oreal-co", "…": "brand"} {
-		if got := report.Slug(in); got != want {
+		if got := reports.Slug(in); got != want {
 			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -1,4 +1,4 @@
-package report
+package reports
 
 import (
 	"bytes"
@@ -70,7 +70,7 @@ func (c *ScheduleConfig) check() (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reports.timezone: %v", ErrOptions, err)
+		return nil, fmt.Errorf("%w: reports.timezone: %w", ErrOptions, err)
 	}
 	return loc, nil
 }

@@ -174,7 +174,7 @@ func boundJSONFeed(doc string, maxItems, maxBytes int) (string, bool, error) {
 	}
 	b, err := json.Marshal(members)
 	if err != nil {
-		return "", false, fmt.Errorf("%w: %v", ErrFeedBudget, err)
+		return "", false, fmt.Errorf("%w: %w", ErrFeedBudget, err)
 	}
 	return string(b), true, nil
 }

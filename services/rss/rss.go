@@ -28,8 +28,8 @@ import (
 	"github.com/veille-oss/veille/pkg/platform/service"
 )
 
-// ErrFeed wraps feed parse failures, naming the feed.
-var ErrFeed = errors.New("malformed feed")
+// errFeed wraps feed parse failures, naming the feed.
+var errFeed = errors.New("malformed feed")
 
 // MaxItems bounds the items read from one feed document.
 const MaxItems = 500
@@ -95,7 +95,7 @@ func Poll(ctx context.Context, c *collect.Collector, src config.Source) (Stats, 
 		feed, err = gofeed.NewParser().ParseString(text)
 	}
 	if err != nil {
-		err = fmt.Errorf("%w: %s (%s): %v", ErrFeed, src.Name, src.URL, err)
+		err = fmt.Errorf("%w: %s (%s): %w", errFeed, src.Name, src.URL, err)
 		c.Report(ctx, src, 0, 0, 1, err)
 		return st, err
 	}

@@ -3,6 +3,8 @@ package sink
 import (
 	"context"
 	"time"
+
+	"github.com/veille-oss/veille/pkg/platform/retry"
 )
 
 // handoffNakDelay is how long a handed-back batch waits before JetStream
@@ -32,19 +34,12 @@ func (s *sink) handBack(items []item, down time.Duration) bool {
 // waitClickHouse blocks until this replica's ClickHouse answers again, so
 // it fetches no new batch only to hand it back too.
 func (s *sink) waitClickHouse(ctx context.Context) {
-	backoff := 200 * time.Millisecond
-	for ctx.Err() == nil {
+	err := retry.Do(ctx, retry.New(200*time.Millisecond, s.env.Config.Sink.MaxBackoff), func(ctx context.Context) error {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := s.st.Ping(pctx)
-		cancel()
-		if err == nil {
-			s.log.Info("clickhouse reachable again; fetching")
-			return
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, s.env.Config.Sink.MaxBackoff)
+		defer cancel()
+		return s.st.Ping(pctx)
+	}, nil)
+	if err == nil {
+		s.log.Info("clickhouse reachable again; fetching")
 	}
 }

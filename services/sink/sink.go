@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/platform/retry"
 	"github.com/veille-oss/veille/pkg/platform/service"
 	"github.com/veille-oss/veille/pkg/store"
 )
@@ -64,7 +64,7 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 	st := opts.Store
 	if st == nil {
 		var err error
-		st, err = openWithRetry(ctx, env, log)
+		st, err = store.OpenRetry(ctx, env.Config.ClickHouse, log, "sink", env.Config.Sink.MaxBackoff)
 		if err != nil {
 			return err
 		}
@@ -103,26 +103,6 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 	return bus.FetchLoop(ctx, log, cons, cfg.Sink.BatchRows, cfg.Sink.FlushInterval, 2*ackWait, s.handle)
 }
 
-func openWithRetry(ctx context.Context, env *service.Env, log *slog.Logger) (*store.Store, error) {
-	backoff := 500 * time.Millisecond
-	for {
-		st, err := store.Open(ctx, env.Config.ClickHouse, log)
-		if err == nil {
-			return st, nil
-		}
-		if errors.Is(err, store.ErrAuth) {
-			return nil, fmt.Errorf("sink: %w", err) // a wrong password does not heal by waiting
-		}
-		log.Warn("clickhouse not reachable yet; retrying", "err", err, "backoff", backoff)
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("sink: %w", err)
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, env.Config.Sink.MaxBackoff)
-	}
-}
-
 type item struct {
 	msg jetstream.Msg
 	m   *mention.Mention
@@ -134,7 +114,7 @@ func (s *sink) handle(ctx context.Context, msgs []jetstream.Msg) {
 		m, err := mention.Decode(msg.Data())
 		if err != nil {
 			s.dead.Inc()
-			s.env.Bus.Fail(ctx, msg, Durable, s.maxDel, fmt.Errorf("%w: %v", bus.ErrPoison, err))
+			s.env.Bus.Fail(ctx, msg, Durable, s.maxDel, fmt.Errorf("%w: %w", bus.ErrPoison, err))
 			continue
 		}
 		items = append(items, item{msg, m})
@@ -165,7 +145,9 @@ func (s *sink) insert(ctx context.Context, items []item) {
 	for i, it := range items {
 		ms[i] = it.m
 	}
-	backoff := 200 * time.Millisecond
+	// The waits stay under a third of the ack wait, so the progress check
+	// at the top of the next wait comes before the deadline.
+	backoff := retry.New(200*time.Millisecond, min(s.env.Config.Sink.MaxBackoff, s.ackWait/3))
 	lastProgress := time.Now()
 	firstFailure := time.Time{}
 	for attempt := 0; ; attempt++ {
@@ -186,7 +168,7 @@ func (s *sink) insert(ctx context.Context, items []item) {
 		if permanent(err) {
 			if len(items) == 1 {
 				s.dead.Inc()
-				s.env.Bus.Fail(ctx, items[0].msg, Durable, s.maxDel, fmt.Errorf("%w: clickhouse refused the row: %v", bus.ErrPoison, err))
+				s.env.Bus.Fail(ctx, items[0].msg, Durable, s.maxDel, fmt.Errorf("%w: clickhouse refused the row: %w", bus.ErrPoison, err))
 				return
 			}
 			s.log.Warn("clickhouse refused a batch; bisecting to find the bad rows", "rows", len(items), "err", err)
@@ -209,8 +191,9 @@ func (s *sink) insert(ctx context.Context, items []item) {
 			return
 		}
 		s.retries.Inc()
+		wait := backoff.Next()
 		if attempt == 0 || attempt%10 == 0 {
-			s.log.Warn("insert failed; retrying", "rows", len(items), "attempt", attempt+1, "err", err, "backoff", backoff)
+			s.log.Warn("insert failed; retrying", "rows", len(items), "attempt", attempt+1, "err", err, "backoff", wait)
 		}
 		// Keep the messages ours while we wait.
 		if time.Since(lastProgress) > s.ackWait/3 {
@@ -219,14 +202,7 @@ func (s *sink) insert(ctx context.Context, items []item) {
 			}
 			lastProgress = time.Now()
 		}
-		wait := backoff/2 + time.Duration(rand.Int64N(int64(backoff/2)+1))
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait):
-		}
-		// The backoff stays under a third of the ack wait, so the check at
-		// the top of the next wait comes before the deadline.
-		backoff = min(backoff*2, s.env.Config.Sink.MaxBackoff, s.ackWait/3)
+		_ = retry.Sleep(ctx, wait)
 	}
 }
 

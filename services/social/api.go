@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/veille-oss/veille/pkg/platform/retry"
 )
 
 // Waits this collector accepts from a network before it gives up a call.
@@ -32,7 +34,7 @@ func (l *limits) wait(ctx context.Context, now time.Time) bool {
 	l.mu.Lock()
 	d := l.until.Sub(now)
 	l.mu.Unlock()
-	return sleep(ctx, d)
+	return retry.Sleep(ctx, max(d, 0)) == nil
 }
 
 func (l *limits) block(until time.Time) {
@@ -182,6 +184,7 @@ type request struct {
 // response headers (pagination links).
 func (n *network) call(ctx context.Context, r request, v any) (http.Header, error) {
 	rateTries, errTries := 0, 0
+	errWait := retry.New(2*time.Second, time.Minute)
 	for {
 		if !n.limits.wait(ctx, n.now()) {
 			return nil, ctx.Err()
@@ -192,7 +195,7 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 		}
 		req, err := http.NewRequestWithContext(ctx, firstNonEmpty(r.method, http.MethodGet), r.url, body)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: request %s: %v", ErrAPI, n.src.Name, redact(r.url), errors.Unwrap(err))
+			return nil, fmt.Errorf("%w: %s: request %s: %w", ErrAPI, n.src.Name, redact(r.url), errors.Unwrap(err))
 		}
 		for k, vs := range r.header {
 			req.Header[k] = vs
@@ -214,9 +217,9 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 			}
 			errTries++
 			if errTries >= maxErrorTries {
-				return nil, fmt.Errorf("%w: %s: %s: %v", ErrAPI, n.src.Name, redact(r.url), err)
+				return nil, fmt.Errorf("%w: %s: %s: %w", ErrAPI, n.src.Name, redact(r.url), err)
 			}
-			sleep(ctx, time.Second<<errTries)
+			_ = errWait.Wait(ctx)
 			continue
 		}
 		data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
@@ -226,7 +229,7 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 		status := resp.StatusCode
 		switch {
 		case rerr != nil:
-			return nil, fmt.Errorf("%w: %s: %s: reading the answer: %v", ErrAPI, n.src.Name, redact(r.url), rerr)
+			return nil, fmt.Errorf("%w: %s: %s: reading the answer: %w", ErrAPI, n.src.Name, redact(r.url), rerr)
 		case len(data) > maxBody:
 			return nil, fmt.Errorf("%w: %s: %s: answer larger than %d bytes", ErrAPI, n.src.Name, redact(r.url), maxBody)
 		case status == http.StatusForbidden && r.quota403 != "" && strings.Contains(string(data), r.quota403):
@@ -254,14 +257,14 @@ func (n *network) call(ctx context.Context, r request, v any) (http.Header, erro
 			if errTries >= maxErrorTries {
 				return nil, fmt.Errorf("%w: %s: %s: HTTP %d (%s)", ErrAPI, n.src.Name, redact(r.url), status, apiError(data))
 			}
-			sleep(ctx, time.Second<<errTries)
+			_ = errWait.Wait(ctx)
 			continue
 		case status < 200 || status > 299:
 			return nil, fmt.Errorf("%w: %s: %s: HTTP %d (%s)", ErrAPI, n.src.Name, redact(r.url), status, apiError(data))
 		}
 		if v != nil {
 			if err := json.Unmarshal(data, v); err != nil {
-				return nil, fmt.Errorf("%w: %s: %s: not the expected JSON: %v", ErrAPI, n.src.Name, redact(r.url), err)
+				return nil, fmt.Errorf("%w: %s: %s: not the expected JSON: %w", ErrAPI, n.src.Name, redact(r.url), err)
 			}
 		}
 		return resp.Header, nil

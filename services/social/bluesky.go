@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/platform/retry"
 	"github.com/veille-oss/veille/pkg/platform/service"
 )
 
@@ -105,7 +106,7 @@ func (b *bluesky) firehose(ctx context.Context) error {
 	last, _ := strconv.ParseInt(saved, 10, 64)
 	u, err := url.Parse(b.jetstreamURL())
 	if err != nil {
-		return fmt.Errorf("%w: %s: url: %v", ErrAPI, b.src.Name, err)
+		return fmt.Errorf("%w: %s: url: %w", ErrAPI, b.src.Name, err)
 	}
 	q := u.Query()
 	q.Set("wantedCollections", postCollection)
@@ -117,7 +118,7 @@ func (b *bluesky) firehose(ctx context.Context) error {
 	u.RawQuery = q.Encode()
 	conn, _, err := websocket.Dial(ctx, u.String(), nil)
 	if err != nil {
-		return fmt.Errorf("%w: %s: jetstream %s: %v", ErrAPI, b.src.Name, redact(u.String()), err)
+		return fmt.Errorf("%w: %s: jetstream %s: %w", ErrAPI, b.src.Name, redact(u.String()), err)
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(maxMessage)
@@ -139,7 +140,7 @@ func (b *bluesky) firehose(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("%w: %s: jetstream read: %v", ErrAPI, b.src.Name, err)
+			return fmt.Errorf("%w: %s: jetstream read: %w", ErrAPI, b.src.Name, err)
 		}
 		var ev jetEvent
 		if err := json.Unmarshal(data, &ev); err != nil {
@@ -363,7 +364,7 @@ func (b *bluesky) backfillLoop(ctx context.Context) error {
 				return err
 			}
 		}
-		if !sleep(ctx, interval) {
+		if retry.Sleep(ctx, interval) != nil {
 			return nil
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/platform/retry"
 	"github.com/veille-oss/veille/pkg/platform/service"
 )
 
@@ -207,7 +208,7 @@ func (m *mastodon) readStream(ctx context.Context, i int, tl timeline, out chan<
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.base+tl.stream, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %s: stream %s: %v", ErrAPI, m.src.Name, tl.name, errors.Unwrap(err))
+		return fmt.Errorf("%w: %s: stream %s: %w", ErrAPI, m.src.Name, tl.name, errors.Unwrap(err))
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("User-Agent", m.c.Env.Config.Crawler.UserAgent)
@@ -221,7 +222,7 @@ func (m *mastodon) readStream(ctx context.Context, i int, tl timeline, out chan<
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("%w: %s: stream %s: %v", ErrAPI, m.src.Name, tl.name, err)
+		return fmt.Errorf("%w: %s: stream %s: %w", ErrAPI, m.src.Name, tl.name, err)
 	}
 	defer resp.Body.Close()
 	switch {
@@ -265,7 +266,7 @@ func (m *mastodon) readStream(ctx context.Context, i int, tl timeline, out chan<
 		return nil
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%w: %s: stream %s: %v", ErrAPI, m.src.Name, tl.name, err)
+		return fmt.Errorf("%w: %s: stream %s: %w", ErrAPI, m.src.Name, tl.name, err)
 	}
 	return fmt.Errorf("%w: %s: stream %s ended", ErrAPI, m.src.Name, tl.name)
 }
@@ -388,7 +389,7 @@ func (m *mastodon) searchLoop(ctx context.Context) error {
 		if err := m.search(ctx); err != nil && ctx.Err() == nil {
 			return err
 		}
-		if !sleep(ctx, interval) {
+		if retry.Sleep(ctx, interval) != nil {
 			return nil
 		}
 	}

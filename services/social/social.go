@@ -28,6 +28,7 @@ import (
 	"github.com/veille-oss/veille/pkg/platform/bus"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/platform/retry"
 	"github.com/veille-oss/veille/pkg/platform/service"
 )
 
@@ -109,6 +110,7 @@ func runKind(ctx context.Context, env *service.Env, kind string, run func(ctx co
 // forever runs a source until ctx ends, backing off after failures.
 func (n *network) forever(ctx context.Context, run func(ctx context.Context, n *network) error) {
 	failures := 0
+	backoff := retry.New(2*time.Second, 5*time.Minute)
 	for ctx.Err() == nil {
 		err := run(ctx, n)
 		if ctx.Err() != nil {
@@ -116,16 +118,17 @@ func (n *network) forever(ctx context.Context, run func(ctx context.Context, n *
 		}
 		if err == nil {
 			failures = 0
+			backoff.Reset()
 			continue
 		}
 		failures++
-		wait := min(time.Second<<min(failures, 8), 5*time.Minute)
+		wait := backoff.Next()
 		if errors.Is(err, ErrToken) {
 			wait = max(wait, time.Minute) // a new token takes a person
 		}
 		n.c.Report(ctx, n.src, 0, 0, 0, err)
 		n.log.Warn("source failed; retrying", "err", err, "next_in", wait)
-		sleep(ctx, wait)
+		_ = retry.Sleep(ctx, wait)
 	}
 }
 
@@ -314,20 +317,6 @@ func (n *network) searchTerms() []string {
 	return out
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
 func firstNonEmpty(a ...string) string {
 	for _, s := range a {
 		if s != "" {
@@ -360,7 +349,7 @@ func (n *network) pollEvery(ctx context.Context, pass func(ctx context.Context) 
 			}
 			return err
 		}
-		if !sleep(ctx, interval) {
+		if retry.Sleep(ctx, interval) != nil {
 			return nil
 		}
 	}

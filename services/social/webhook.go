@@ -64,7 +64,7 @@ type webhookPayload struct {
 func (g *graph) serveWebhooks(ctx context.Context) error {
 	ln, err := net.Listen("tcp", g.src.WebhookListen)
 	if err != nil {
-		return fmt.Errorf("%w: %s: webhook_listen: %v", ErrAPI, g.src.Name, err)
+		return fmt.Errorf("%w: %s: webhook_listen: %w", ErrAPI, g.src.Name, err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(g.webhook), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 20 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
@@ -76,7 +76,7 @@ func (g *graph) serveWebhooks(ctx context.Context) error {
 	}()
 	g.log.Info("graph webhooks listening", "listen", ln.Addr().String())
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("%w: %s: webhooks: %v", ErrAPI, g.src.Name, err)
+		return fmt.Errorf("%w: %s: webhooks: %w", ErrAPI, g.src.Name, err)
 	}
 	return nil
 }

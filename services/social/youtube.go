@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/platform/retry"
 	"github.com/veille-oss/veille/pkg/platform/service"
 )
 
@@ -44,7 +45,7 @@ func YouTube(ctx context.Context, env *service.Env) error {
 				wait := untilPacificMidnight(n.now())
 				n.c.Report(ctx, n.src, 0, 0, 0, err)
 				n.log.Warn("youtube quota spent; waiting for its reset", "wait", wait)
-				sleep(ctx, wait)
+				_ = retry.Sleep(ctx, wait)
 				return nil
 			}
 			return err

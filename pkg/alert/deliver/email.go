@@ -35,7 +35,7 @@ func NewEmail(cfg ChannelConfig) (Channel, error) {
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("%w: channels.%s.ca_file: %v", ErrConfig, cfg.Name, err)
+			return nil, fmt.Errorf("%w: channels.%s.ca_file: %w", ErrConfig, cfg.Name, err)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
@@ -63,7 +63,7 @@ func (c *emailChannel) fail(step string, err error) error {
 func (c *emailChannel) Send(ctx context.Context, m Message) error {
 	msg, err := c.build(m)
 	if err != nil {
-		return fmt.Errorf("channel %s: build message: %w: %v", c.cfg.Name, ErrPermanent, err)
+		return fmt.Errorf("channel %s: build message: %w: %w", c.cfg.Name, ErrPermanent, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()

@@ -17,8 +17,8 @@ import (
 	"github.com/veille-oss/veille/pkg/alert"
 )
 
-// ErrOutbox is wrapped by outbox setup and enqueue errors.
-var ErrOutbox = errors.New("alert outbox")
+// errOutbox is wrapped by outbox setup and enqueue errors.
+var errOutbox = errors.New("alert outbox")
 
 // OutboxConfig configures the JetStream outbox.
 type OutboxConfig struct {
@@ -150,7 +150,7 @@ func NewOutbox(ctx context.Context, js jetstream.JetStream, cfg OutboxConfig, dc
 		MaxMsgSize:  1 << 20,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: create stream %s: %w", ErrOutbox, cfg.Stream, err)
+		return nil, fmt.Errorf("%w: create stream %s: %w", errOutbox, cfg.Stream, err)
 	}
 	return o, nil
 }
@@ -162,16 +162,16 @@ func (o *Outbox) Enqueue(ctx context.Context, ev alert.Event) ([]string, error) 
 	names := o.router.Channels(ev)
 	for _, name := range names {
 		if _, ok := o.channels[name]; !ok {
-			return nil, fmt.Errorf("%w: route names channel %q that was not built", ErrOutbox, name)
+			return nil, fmt.Errorf("%w: route names channel %q that was not built", errOutbox, name)
 		}
 		env := envelope{Key: ev.Key(name), Channel: name, Event: ev, Enqueued: o.now().UTC()}
 		data, err := json.Marshal(env)
 		if err != nil {
-			return nil, fmt.Errorf("%w: encode: %w", ErrOutbox, err)
+			return nil, fmt.Errorf("%w: encode: %w", errOutbox, err)
 		}
 		msg := &nats.Msg{Subject: o.cfg.SubjectPrefix + "." + name, Data: data}
 		if _, err := o.js.PublishMsg(ctx, msg, jetstream.WithMsgID(env.Key)); err != nil {
-			return nil, fmt.Errorf("%w: publish %s: %w", ErrOutbox, env.Key, err)
+			return nil, fmt.Errorf("%w: publish %s: %w", errOutbox, env.Key, err)
 		}
 		o.status(env, alert.Delivery{Channel: name, Status: "pending"})
 	}
@@ -201,7 +201,7 @@ func (o *Outbox) Run(ctx context.Context) error {
 			MaxAckPending: 1, // in order, and a down channel holds its queue
 		})
 		if err != nil {
-			return fmt.Errorf("%w: consumer for %s: %w", ErrOutbox, name, err)
+			return fmt.Errorf("%w: consumer for %s: %w", errOutbox, name, err)
 		}
 		wg.Add(1)
 		go func() {
@@ -234,7 +234,7 @@ func (o *Outbox) timeout(name string) time.Duration {
 func (o *Outbox) work(ctx context.Context, name string, ch Channel, cons jetstream.Consumer) error {
 	it, err := cons.Messages(jetstream.PullMaxMessages(1), jetstream.PullExpiry(5*time.Second))
 	if err != nil {
-		return fmt.Errorf("%w: consume %s: %w", ErrOutbox, name, err)
+		return fmt.Errorf("%w: consume %s: %w", errOutbox, name, err)
 	}
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()

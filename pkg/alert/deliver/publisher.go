@@ -30,7 +30,7 @@ func (c *natsChannel) Subject(brand string) string {
 func (c *natsChannel) Send(ctx context.Context, m Message) error {
 	data, err := payload(m)
 	if err != nil {
-		return fmt.Errorf("channel %s: encode: %w: %v", c.cfg.Name, ErrPermanent, err)
+		return fmt.Errorf("channel %s: encode: %w: %w", c.cfg.Name, ErrPermanent, err)
 	}
 	if err := c.pub.Publish(ctx, c.Subject(m.Event.Incident.Brand), data); err != nil {
 		return fmt.Errorf("channel %s: publish: %w", c.cfg.Name, err)

@@ -110,7 +110,7 @@ func New(ctx context.Context, env *service.Env, kind string) (*Collector, error)
 	}
 	m, err := watch.Compile(brands)
 	if err != nil {
-		return nil, fmt.Errorf("%w: brands: %v", config.ErrInvalid, err)
+		return nil, fmt.Errorf("%w: brands: %w", config.ErrInvalid, err)
 	}
 	c := &Collector{
 		Env: env, Log: env.Log.With("service", kind), Kind: kind, Matcher: m,

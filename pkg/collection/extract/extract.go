@@ -20,8 +20,8 @@ import (
 // ErrBadURL is returned when the page URL is not an absolute http(s) URL.
 var ErrBadURL = errors.New("bad page URL")
 
-// ErrParse is returned when the HTML cannot be parsed at all.
-var ErrParse = errors.New("cannot parse HTML")
+// errParse is returned when the HTML cannot be parsed at all.
+var errParse = errors.New("cannot parse HTML")
 
 // DefaultMaxTextBytes bounds Document.Text and each comment's text when
 // Options.MaxTextBytes is zero. It is well above the mention contract's
@@ -116,7 +116,7 @@ func Extract(htmlText string, pageURL string, opt Options) (*Document, error) {
 	}
 	root, err := html.Parse(strings.NewReader(htmlText))
 	if err != nil {
-		return nil, fmt.Errorf("extract: %s: %w: %v", pageURL, ErrParse, err)
+		return nil, fmt.Errorf("extract: %s: %w: %w", pageURL, errParse, err)
 	}
 	doc := goquery.NewDocumentFromNode(root)
 	x := &extractor{doc: doc, base: base, opt: opt, pageURL: base}

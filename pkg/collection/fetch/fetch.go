@@ -295,7 +295,7 @@ func (f *Fetcher) Allowed(ctx context.Context, rawURL string, allowPrivate bool)
 func parseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
 	}
 	return u, checkURL(u)
 }
@@ -470,7 +470,7 @@ func (f *Fetcher) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadURL, err)
 	}
 	req.Header.Set("User-Agent", f.opts.UserAgent)
 	accept := r.Accept
@@ -498,7 +498,7 @@ func (f *Fetcher) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	case isRedirect(code) && resp.Header.Get("Location") != "":
 		next, err := u.Parse(resp.Header.Get("Location"))
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: bad Location %q: %v", ErrBadURL, resp.Header.Get("Location"), err)
+			return nil, nil, fmt.Errorf("%w: bad Location %q: %w", ErrBadURL, resp.Header.Get("Location"), err)
 		}
 		return nil, next, nil
 	case code == http.StatusNotModified:

@@ -86,7 +86,7 @@ func attemptError(ctx, actx context.Context, err error) error {
 	}
 	var ne net.Error
 	if actx.Err() != nil || (errors.As(err, &ne) && ne.Timeout()) {
-		return &transientError{err: fmt.Errorf("%w: %v", ErrTimeout, err)}
+		return &transientError{err: fmt.Errorf("%w: %w", ErrTimeout, err)}
 	}
 	if permanent(err) {
 		return err

@@ -187,7 +187,7 @@ func (f *Fetcher) getRobots(ctx context.Context, ru *url.URL, allowPrivate bool)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, ru.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
 	}
 	req.Header.Set("User-Agent", f.opts.UserAgent)
 	req.Header.Set("Accept", "text/plain,*/*;q=0.1")

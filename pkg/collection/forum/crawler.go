@@ -211,7 +211,7 @@ func (c *Crawler) Pass(ctx context.Context, src Source, emit func(Post) error) (
 		src.MaxPostsPerPass = DefaultMaxPostsPerPass
 	}
 	if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Stats{}, fmt.Errorf("%w: source %q: url %q is not an absolute http(s) URL", ErrBadProfile, src.Name, src.URL)
+		return Stats{}, fmt.Errorf("%w: source %q: url %q is not an absolute http(s) URL", errBadProfile, src.Name, src.URL)
 	}
 	p := &pass{c: c, src: src, emit: emit, postsLeft: src.MaxPostsPerPass}
 	var err error
@@ -252,7 +252,7 @@ func (p *pass) run(ctx context.Context) error {
 	if p.prof == nil {
 		name, ok := Detect(text)
 		if !ok {
-			return fmt.Errorf("source %q: %s: %w", p.src.Name, final, ErrNotForum)
+			return fmt.Errorf("source %q: %s: %w", p.src.Name, final, errNotForum)
 		}
 		p.prof, _ = ProfileByName(name)
 		p.c.log.Debug("forum engine detected", "source", p.src.Name, "engine", name)
@@ -726,6 +726,6 @@ func (p *pass) wallKey(key, threadURL, reason string) {
 	p.c.walled[key] = reason
 	p.c.mu.Unlock()
 	if !logged {
-		p.c.log.Warn("forum thread behind a login wall; skipping", "source", p.src.Name, "thread", threadURL, "reason", reason, "err", ErrLoginWall)
+		p.c.log.Warn("forum thread behind a login wall; skipping", "source", p.src.Name, "thread", threadURL, "reason", reason, "err", errLoginWall)
 	}
 }

@@ -131,7 +131,7 @@ func (discourseProfile) Parse(doc, pageURL string, opt Options) (*Page, error) {
 	}
 	var td dcTopicDoc
 	if err := json.Unmarshal([]byte(trimmed), &td); err != nil {
-		return nil, fmt.Errorf("%w: discourse JSON: %v", ErrBadPage, err)
+		return nil, fmt.Errorf("%w: discourse JSON: %w", ErrBadPage, err)
 	}
 	now := opt.Now
 	if now.IsZero() {

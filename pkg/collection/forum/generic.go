@@ -74,7 +74,7 @@ func compileSel(key, expr string) (sel, error) {
 	}
 	m, err := cascadia.Compile(css)
 	if err != nil {
-		return sel{}, fmt.Errorf("%w: generic profile key %s: selector %q: %v", ErrBadProfile, key, expr, err)
+		return sel{}, fmt.Errorf("%w: generic profile key %s: selector %q: %w", errBadProfile, key, expr, err)
 	}
 	return sel{m: m, attr: attr}, nil
 }
@@ -91,13 +91,13 @@ type genericProfile struct {
 // error names the bad key.
 func (g GenericProfile) Compile() (Profile, error) {
 	if strings.TrimSpace(g.Post) == "" {
-		return nil, fmt.Errorf("%w: generic profile key post is required", ErrBadProfile)
+		return nil, fmt.Errorf("%w: generic profile key post is required", errBadProfile)
 	}
 	if strings.TrimSpace(g.Body) == "" {
-		return nil, fmt.Errorf("%w: generic profile key body is required", ErrBadProfile)
+		return nil, fmt.Errorf("%w: generic profile key body is required", errBadProfile)
 	}
 	if g.PerPage < 0 {
-		return nil, fmt.Errorf("%w: generic profile key per_page must be positive, got %d", ErrBadProfile, g.PerPage)
+		return nil, fmt.Errorf("%w: generic profile key per_page must be positive, got %d", errBadProfile, g.PerPage)
 	}
 	p := &genericProfile{cfg: g}
 	for _, f := range []struct {

@@ -101,16 +101,16 @@ type Page struct {
 
 // Errors the package returns, wrapped with context.
 var (
-	// ErrNotForum means no profile recognised the page.
-	ErrNotForum = errors.New("page is not a recognised forum page")
-	// ErrBadProfile means a profile name or generic profile config is invalid.
-	ErrBadProfile = errors.New("bad forum profile")
+	// errNotForum means no profile recognised the page.
+	errNotForum = errors.New("page is not a recognised forum page")
+	// errBadProfile means a profile name or generic profile config is invalid.
+	errBadProfile = errors.New("bad forum profile")
 	// ErrBadPage means a page could not be parsed at all (e.g. malformed JSON).
 	ErrBadPage = errors.New("unparseable forum page")
 	// ErrTooLarge means a page is larger than MaxPageBytes.
 	ErrTooLarge = errors.New("forum page too large")
-	// ErrLoginWall means a thread asks to log in (or answered 403).
-	ErrLoginWall = errors.New("thread is behind a login wall")
+	// errLoginWall means a thread asks to log in (or answered 403).
+	errLoginWall = errors.New("thread is behind a login wall")
 )
 
 // MaxPageBytes bounds the pages profiles accept: a forum page bigger than

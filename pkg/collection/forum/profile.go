@@ -54,7 +54,7 @@ func ProfileByName(name string) (Profile, error) {
 			return p, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: unknown profile %q (want phpbb, vbulletin, xenforo, discourse, invision, wordpress or a generic config)", ErrBadProfile, name)
+	return nil, fmt.Errorf("%w: unknown profile %q (want phpbb, vbulletin, xenforo, discourse, invision, wordpress or a generic config)", errBadProfile, name)
 }
 
 // load parses an HTML page after bounding its size.
@@ -64,7 +64,7 @@ func load(doc string) (*goquery.Document, error) {
 	}
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(doc))
 	if err != nil {
-		return nil, fmt.Errorf("%w: html: %v", ErrBadPage, err)
+		return nil, fmt.Errorf("%w: html: %w", ErrBadPage, err)
 	}
 	return d, nil
 }

@@ -22,9 +22,9 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// ErrUnknownCharset is returned when a declared charset has no decoder and
+// errUnknownCharset is returned when a declared charset has no decoder and
 // detection cannot decide either.
-var ErrUnknownCharset = errors.New("unknown charset")
+var errUnknownCharset = errors.New("unknown charset")
 
 // Decode returns body as UTF-8 text and the name of the encoding used.
 // contentType is the HTTP Content-Type header, possibly empty.

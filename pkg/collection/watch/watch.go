@@ -22,9 +22,9 @@ const MaxTerms = 64
 // ignored, so matching time is bounded whatever the document.
 const MaxFieldBytes = 1 << 20
 
-// ErrBrand is wrapped by errors about a brand definition itself (empty or
+// errBrand is wrapped by errors about a brand definition itself (empty or
 // duplicate name, nothing to match).
-var ErrBrand = errors.New("invalid brand")
+var errBrand = errors.New("invalid brand")
 
 // Brand is one watched brand. Competitors are brands in the same Group.
 // When Query is empty the brand matches its Name or any of its Aliases as
@@ -52,7 +52,7 @@ type Match struct {
 }
 
 // BrandError is a brand that could not be compiled. Err is a *ParseError
-// for query syntax errors, or wraps ErrBrand.
+// for query syntax errors, or wraps errBrand.
 type BrandError struct {
 	Brand string
 	Err   error
@@ -106,10 +106,10 @@ func Compile(brands []Brand) (*Matcher, error) {
 	for _, b := range brands {
 		name := strings.TrimSpace(b.Name)
 		if name == "" {
-			return nil, &BrandError{Brand: b.Name, Err: fmt.Errorf("%w: empty name", ErrBrand)}
+			return nil, &BrandError{Brand: b.Name, Err: fmt.Errorf("%w: empty name", errBrand)}
 		}
 		if seen[name] {
-			return nil, &BrandError{Brand: name, Err: fmt.Errorf("%w: duplicate name", ErrBrand)}
+			return nil, &BrandError{Brand: name, Err: fmt.Errorf("%w: duplicate name", errBrand)}
 		}
 		seen[name] = true
 		var root *node
@@ -127,7 +127,7 @@ func Compile(brands []Brand) (*Matcher, error) {
 				}
 			}
 			if len(root.kids) == 0 {
-				return nil, &BrandError{Brand: name, Err: fmt.Errorf("%w: no query, and neither the name nor an alias has a letter or digit", ErrBrand)}
+				return nil, &BrandError{Brand: name, Err: fmt.Errorf("%w: no query, and neither the name nor an alias has a letter or digit", errBrand)}
 			}
 		}
 		m.index(root, ids)

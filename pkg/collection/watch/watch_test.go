@@ -434,9 +434,9 @@ func TestCompileErrors(t *testing.T) {
 	}{
 		{"syntax", []Brand{{Name: "Orange", Query: `=Orange AND (forfait OR réseau`}}, ErrSyntax,
 			`watch: brand "Orange": query "=Orange AND (forfait OR réseau": position 13: unclosed parenthesis`},
-		{"empty name", []Brand{{Name: " ", Query: "x"}}, ErrBrand, `watch: brand " ": invalid brand: empty name`},
-		{"duplicate", []Brand{{Name: "A"}, {Name: "A"}}, ErrBrand, `watch: brand "A": invalid brand: duplicate name`},
-		{"nothing to match", []Brand{{Name: "!!!", Aliases: []string{"?"}}}, ErrBrand, "neither the name nor an alias"},
+		{"empty name", []Brand{{Name: " ", Query: "x"}}, errBrand, `watch: brand " ": invalid brand: empty name`},
+		{"duplicate", []Brand{{Name: "A"}, {Name: "A"}}, errBrand, `watch: brand "A": invalid brand: duplicate name`},
+		{"nothing to match", []Brand{{Name: "!!!", Aliases: []string{"?"}}}, errBrand, "neither the name nor an alias"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -74,7 +74,7 @@ func TopInfluencers(ctx context.Context, conn driver.Conn, db, brand string, fro
 	}
 	rows, err := conn.Query(ctx, fmt.Sprintf(TopInfluencersSQL, db), brand, from.UTC(), to.UTC(), limit)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrQuery, err)
+		return nil, fmt.Errorf("%w: %w", ErrQuery, err)
 	}
 	defer rows.Close()
 	var out []TopInfluencer
@@ -84,14 +84,14 @@ func TopInfluencers(ctx context.Context, conn driver.Conn, db, brand string, fro
 		var score, reach, auth, eng, act float32
 		if err := rows.Scan(&r.AuthorKey, &r.Name, &r.Mentions, &r.Pos, &r.Neg, &r.Neu, &r.Net, &r.AvgScore, &flagged,
 			&score, &reach, &auth, &eng, &act); err != nil {
-			return nil, fmt.Errorf("%w: scan: %v", ErrQuery, err)
+			return nil, fmt.Errorf("%w: scan: %w", ErrQuery, err)
 		}
 		r.Flagged = flagged == 1
 		r.Score, r.Reach, r.Authority, r.Engage, r.Activity = round2(float64(score)), round2(float64(reach)), round2(float64(auth)), round2(float64(eng)), round2(float64(act))
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrQuery, err)
+		return nil, fmt.Errorf("%w: %w", ErrQuery, err)
 	}
 	return out, nil
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
-// ErrInsert wraps failures to write veille.authors.
-var ErrInsert = errors.New("insert authors")
+// errInsert wraps failures to write veille.authors.
+var errInsert = errors.New("insert authors")
 
 // AuthorRow is one row of veille.authors: an author's signals, score and
 // components at UpdatedAt. The table keeps the highest Version per key.
@@ -95,16 +95,16 @@ func InsertAuthors(ctx context.Context, conn driver.Conn, db string, rows []Auth
 	}
 	b, err := conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s.authors (%s)", db, strings.Join(AuthorColumns, ", ")))
 	if err != nil {
-		return fmt.Errorf("%w: prepare: %v", ErrInsert, err)
+		return fmt.Errorf("%w: prepare: %w", errInsert, err)
 	}
 	defer b.Abort()
 	for i := range rows {
 		if err := b.Append(rows[i].values()...); err != nil {
-			return fmt.Errorf("%w: append author %s: %v", ErrInsert, rows[i].AuthorKey, err)
+			return fmt.Errorf("%w: append author %s: %w", errInsert, rows[i].AuthorKey, err)
 		}
 	}
 	if err := b.Send(); err != nil {
-		return fmt.Errorf("%w: %d rows: %v", ErrInsert, len(rows), err)
+		return fmt.Errorf("%w: %d rows: %w", errInsert, len(rows), err)
 	}
 	return nil
 }

@@ -328,7 +328,7 @@ func (s *authorState) encode() ([]byte, error) {
 func decodeState(key string, data []byte) (*authorState, error) {
 	var s authorState
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("%w: author %s: %v", ErrState, key, err)
+		return nil, fmt.Errorf("%w: author %s: %w", ErrState, key, err)
 	}
 	if s.V != stateVersion {
 		return nil, fmt.Errorf("%w: author %s: state version %d, want %d", ErrState, key, s.V, stateVersion)

@@ -28,10 +28,10 @@ var (
 	ErrState = errors.New("bad influence state")
 	// ErrClosed is returned by Observe after Close.
 	ErrClosed = errors.New("influence tracker closed")
-	// ErrKV wraps failures to read or write the VEILLE_AUTHORS bucket.
-	ErrKV = errors.New("influence KV")
-	// ErrInput is returned for a mention the tracker cannot use.
-	ErrInput = errors.New("influence input")
+	// errKV wraps failures to read or write the VEILLE_AUTHORS bucket.
+	errKV = errors.New("influence KV")
+	// errInput is returned for a mention the tracker cannot use.
+	errInput = errors.New("influence input")
 )
 
 // KV key prefixes: one record per author, one per linking domain.
@@ -59,7 +59,7 @@ func OpenBucket(ctx context.Context, js jetstream.JetStream, replicas int) (jets
 		Replicas:    max(replicas, 1),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: bucket %s: %v", ErrKV, BucketName, err)
+		return nil, fmt.Errorf("%w: bucket %s: %w", errKV, BucketName, err)
 	}
 	return kv, nil
 }
@@ -143,7 +143,7 @@ func NewTracker(ctx context.Context, kv jetstream.KeyValue, cfg Config, log *slo
 		return nil, err
 	}
 	if kv == nil {
-		return nil, fmt.Errorf("%w: no KV bucket", ErrKV)
+		return nil, fmt.Errorf("%w: no KV bucket", errKV)
 	}
 	if log == nil {
 		log = slog.Default()
@@ -176,7 +176,7 @@ type domainRecord struct {
 func (t *Tracker) load(ctx context.Context) error {
 	w, err := t.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
-		return fmt.Errorf("%w: watch %s: %v", ErrKV, BucketName, err)
+		return fmt.Errorf("%w: watch %s: %w", errKV, BucketName, err)
 	}
 	defer w.Stop()
 	authors, domains := 0, 0
@@ -184,7 +184,7 @@ func (t *Tracker) load(ctx context.Context) error {
 		var e jetstream.KeyValueEntry
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w: loading %s: %v", ErrKV, BucketName, ctx.Err())
+			return fmt.Errorf("%w: loading %s: %w", errKV, BucketName, ctx.Err())
 		case e = <-w.Updates():
 		}
 		if e == nil {
@@ -256,7 +256,7 @@ func eventTime(m *mention.Mention) int64 {
 // m.Enrichment.Sentiment.Label.
 func (t *Tracker) Observe(ctx context.Context, m *mention.Mention) (Result, error) {
 	if m == nil {
-		return Result{}, fmt.Errorf("%w: nil mention", ErrInput)
+		return Result{}, fmt.Errorf("%w: nil mention", errInput)
 	}
 	if t.closed.Load() {
 		return Result{}, ErrClosed
@@ -571,7 +571,7 @@ func (t *Tracker) Flush(ctx context.Context) error {
 			data, err := a.st.encode()
 			if err != nil {
 				sh.mu.Unlock()
-				return fmt.Errorf("%w: encode %s: %v", ErrState, k, err)
+				return fmt.Errorf("%w: encode %s: %w", ErrState, k, err)
 			}
 			items = append(items, flushItem{key: k, data: data, pending: a.pending, rev: a.rev})
 			a.pending, a.dirty = nil, false
@@ -629,7 +629,7 @@ func (t *Tracker) flushAuthor(ctx context.Context, it *flushItem) error {
 	}
 	if !isConflict(err) {
 		t.restore(it)
-		return fmt.Errorf("%w: write author %s: %v", ErrKV, it.key, err)
+		return fmt.Errorf("%w: write author %s: %w", errKV, it.key, err)
 	}
 	// Another tracker wrote this author since we read it: replay our
 	// pending events on its record.
@@ -637,7 +637,7 @@ func (t *Tracker) flushAuthor(ctx context.Context, it *flushItem) error {
 		e, gerr := t.kv.Get(ctx, kvKey)
 		if gerr != nil {
 			t.restore(it)
-			return fmt.Errorf("%w: read author %s: %v", ErrKV, it.key, gerr)
+			return fmt.Errorf("%w: read author %s: %w", errKV, it.key, gerr)
 		}
 		fresh, derr := decodeState(kvKey, e.Value())
 		if derr != nil {
@@ -648,7 +648,7 @@ func (t *Tracker) flushAuthor(ctx context.Context, it *flushItem) error {
 		}
 		data, eerr := fresh.encode()
 		if eerr != nil {
-			return fmt.Errorf("%w: encode %s: %v", ErrState, it.key, eerr)
+			return fmt.Errorf("%w: encode %s: %w", ErrState, it.key, eerr)
 		}
 		rev, err = t.kv.Update(ctx, kvKey, data, e.Revision())
 		if err == nil {
@@ -669,7 +669,7 @@ func (t *Tracker) flushAuthor(ctx context.Context, it *flushItem) error {
 		}
 	}
 	t.restore(it)
-	return fmt.Errorf("%w: write author %s after %d conflicts: %v", ErrKV, it.key, maxFlushRetry, err)
+	return fmt.Errorf("%w: write author %s after %d conflicts: %w", errKV, it.key, maxFlushRetry, err)
 }
 
 // restore puts unflushed events back in front of the pending ones.
@@ -735,7 +735,7 @@ func (t *Tracker) writeDomain(ctx context.Context, key string, rec domainRecord,
 	for attempt := 0; err != nil && isConflict(err) && attempt < maxFlushRetry; attempt++ {
 		e, gerr := t.kv.Get(ctx, key)
 		if gerr != nil {
-			return 0, fmt.Errorf("%w: read domain %s: %v", ErrKV, rec.Domain, gerr)
+			return 0, fmt.Errorf("%w: read domain %s: %w", errKV, rec.Domain, gerr)
 		}
 		var stored domainRecord
 		_ = json.Unmarshal(e.Value(), &stored)
@@ -748,7 +748,7 @@ func (t *Tracker) writeDomain(ctx context.Context, key string, rec domainRecord,
 		nrev, err = t.kv.Update(ctx, key, data, e.Revision())
 	}
 	if err != nil {
-		return 0, fmt.Errorf("%w: write domain %s: %v", ErrKV, rec.Domain, err)
+		return 0, fmt.Errorf("%w: write domain %s: %w", errKV, rec.Domain, err)
 	}
 	return nrev, nil
 }

@@ -105,7 +105,7 @@ func ParseLexicon(data []byte) (Lexicon, error) {
 		}
 		p, err := strconv.ParseFloat(pol, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%w: lexicon line %d: %v", ErrBadModel, n, err)
+			return nil, fmt.Errorf("%w: lexicon line %d: %w", ErrBadModel, n, err)
 		}
 		lex[Fold(form)] = p
 	}

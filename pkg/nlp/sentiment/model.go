@@ -156,11 +156,11 @@ func (m *Model) Encode(w io.Writer) error {
 func DecodeModel(data []byte) (*Model, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
 	raw, err := io.ReadAll(io.LimitReader(zr, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
 	if len(raw) < len(modelMagic)+1+4+4*NClass || string(raw[:len(modelMagic)]) != modelMagic {
 		return nil, fmt.Errorf("%w: missing header", ErrBadModel)
@@ -173,14 +173,14 @@ func DecodeModel(data []byte) (*Model, error) {
 	m := NewModel(bits)
 	var scale float32
 	if err := binary.Read(r, binary.LittleEndian, &scale); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
 	if err := binary.Read(r, binary.LittleEndian, &m.Bias); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
 	var o [6]float32
 	if err := binary.Read(r, binary.LittleEndian, &o); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 	}
 	m.Opts = FeatureOptions{CharGrams: o[0] != 0, CharWeight: o[1], Bigrams: o[2] != 0, RuleWeight: o[3]}
 	m.Prior, m.Mix = o[4], o[5]
@@ -189,12 +189,12 @@ func DecodeModel(data []byte) (*Model, error) {
 	for r.Len() > 0 {
 		d, err := binary.ReadUvarint(r)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
+			return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 		}
 		b += int(d)
 		var q [NClass]int16
 		if err := binary.Read(r, binary.LittleEndian, &q); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadModel, err)
+			return nil, fmt.Errorf("%w: %w", ErrBadModel, err)
 		}
 		if b < 0 || b >= n {
 			return nil, fmt.Errorf("%w: bucket %d out of range", ErrBadModel, b)

@@ -51,10 +51,10 @@ const (
 )
 
 var (
-	// ErrEmbeddedStart is returned when the embedded nats-server cannot start.
-	ErrEmbeddedStart = errors.New("embedded nats-server did not start")
-	// ErrConnect is returned when no connection to NATS can be made.
-	ErrConnect = errors.New("cannot connect to NATS")
+	// errEmbeddedStart is returned when the embedded nats-server cannot start.
+	errEmbeddedStart = errors.New("embedded nats-server did not start")
+	// errConnect is returned when no connection to NATS can be made.
+	errConnect = errors.New("cannot connect to NATS")
 	// ErrPublish is returned when JetStream does not acknowledge a publish.
 	ErrPublish = errors.New("publish not acknowledged")
 )
@@ -107,7 +107,7 @@ func Connect(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Log
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		b.shutdownServer()
-		return nil, fmt.Errorf("%w at %s: %v", ErrConnect, redactURL(url), err)
+		return nil, fmt.Errorf("%w at %s: %w", errConnect, redactURL(url), err)
 	}
 	b.NC = nc
 	js, err := jetstream.New(nc)
@@ -128,11 +128,11 @@ func Connect(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Log
 func StartEmbedded(cfg config.Embedded, dataDir string, log *slog.Logger) (*server.Server, error) {
 	host, portS, err := net.SplitHostPort(cfg.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("%w: listen %q: %v", ErrEmbeddedStart, cfg.Listen, err)
+		return nil, fmt.Errorf("%w: listen %q: %w", errEmbeddedStart, cfg.Listen, err)
 	}
 	port, err := strconv.Atoi(portS)
 	if err != nil {
-		return nil, fmt.Errorf("%w: listen %q: bad port", ErrEmbeddedStart, cfg.Listen)
+		return nil, fmt.Errorf("%w: listen %q: bad port", errEmbeddedStart, cfg.Listen)
 	}
 	if port == 0 {
 		port = server.RANDOM_PORT
@@ -142,7 +142,7 @@ func StartEmbedded(cfg config.Embedded, dataDir string, log *slog.Logger) (*serv
 		store = filepath.Join(dataDir, "nats")
 	}
 	if err := os.MkdirAll(store, 0o750); err != nil {
-		return nil, fmt.Errorf("%w: store dir: %v", ErrEmbeddedStart, err)
+		return nil, fmt.Errorf("%w: store dir: %w", errEmbeddedStart, err)
 	}
 	opts := &server.Options{
 		ServerName: "veille-embedded",
@@ -156,12 +156,12 @@ func StartEmbedded(cfg config.Embedded, dataDir string, log *slog.Logger) (*serv
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrEmbeddedStart, err)
+		return nil, fmt.Errorf("%w: %w", errEmbeddedStart, err)
 	}
 	go srv.Start()
 	if !srv.ReadyForConnections(15 * time.Second) {
 		srv.Shutdown()
-		return nil, fmt.Errorf("%w: not ready after 15s on %s (port in use by another NATS?)", ErrEmbeddedStart, cfg.Listen)
+		return nil, fmt.Errorf("%w: not ready after 15s on %s (port in use by another NATS?)", errEmbeddedStart, cfg.Listen)
 	}
 	log.Info("embedded nats-server started", "url", srv.ClientURL(), "store", store)
 	return srv, nil
@@ -175,7 +175,7 @@ func clientOptions(cfg config.NATS) ([]nats.Option, error) {
 	case cfg.NKeySeedFile != "":
 		o, err := nats.NkeyOptionFromSeed(cfg.NKeySeedFile)
 		if err != nil {
-			return nil, fmt.Errorf("%w: nats.nkey_seed_file: %v", ErrConnect, err)
+			return nil, fmt.Errorf("%w: nats.nkey_seed_file: %w", errConnect, err)
 		}
 		opts = append(opts, o)
 	case cfg.Token != "":
@@ -188,18 +188,18 @@ func clientOptions(cfg config.NATS) ([]nats.Option, error) {
 		if cfg.TLS.CAFile != "" {
 			pem, err := os.ReadFile(cfg.TLS.CAFile)
 			if err != nil {
-				return nil, fmt.Errorf("%w: nats.tls.ca_file: %v", ErrConnect, err)
+				return nil, fmt.Errorf("%w: nats.tls.ca_file: %w", errConnect, err)
 			}
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("%w: nats.tls.ca_file: no certificate in %s", ErrConnect, cfg.TLS.CAFile)
+				return nil, fmt.Errorf("%w: nats.tls.ca_file: no certificate in %s", errConnect, cfg.TLS.CAFile)
 			}
 			tc.RootCAs = pool
 		}
 		if cfg.TLS.CertFile != "" {
 			cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
 			if err != nil {
-				return nil, fmt.Errorf("%w: nats.tls.cert_file/key_file: %v", ErrConnect, err)
+				return nil, fmt.Errorf("%w: nats.tls.cert_file/key_file: %w", errConnect, err)
 			}
 			tc.Certificates = []tls.Certificate{cert}
 		}
@@ -340,7 +340,7 @@ func (b *Bus) PublishMention(ctx context.Context, subject string, m *mention.Men
 		return err
 	}
 	if _, err := b.JS.Publish(ctx, subject, data, jetstream.WithMsgID(MsgID(m))); err != nil {
-		return fmt.Errorf("%w: %s id %s: %v", ErrPublish, subject, m.ID, err)
+		return fmt.Errorf("%w: %s id %s: %w", ErrPublish, subject, m.ID, err)
 	}
 	return nil
 }

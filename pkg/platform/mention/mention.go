@@ -332,7 +332,7 @@ func checkURL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("not a URL: %v", err)
+		return fmt.Errorf("not a URL: %w", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("scheme must be http or https, got %q", u.Scheme)
@@ -386,7 +386,7 @@ func plainHTTPURL(s string) bool {
 func Decode(data []byte) (*Mention, error) {
 	var m Mention
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%w: not JSON: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: not JSON: %w", ErrInvalid, err)
 	}
 	m.StripCredentials() // messages published before producers stripped them
 	if err := m.Validate(); err != nil {

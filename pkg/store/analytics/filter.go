@@ -233,5 +233,5 @@ func table(db, name string) (string, error) {
 }
 
 func queryErr(name string, err error) error {
-	return fmt.Errorf("%w: %s: %v", ErrQuery, name, err)
+	return fmt.Errorf("%w: %s: %w", ErrQuery, name, err)
 }

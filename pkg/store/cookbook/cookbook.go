@@ -17,8 +17,8 @@ import (
 // MaxBytes bounds the markdown Parse reads.
 const MaxBytes = 4 << 20
 
-// ErrFormat is wrapped by every parse error; the message names the line.
-var ErrFormat = errors.New("cookbook format")
+// errFormat is wrapped by every parse error; the message names the line.
+var errFormat = errors.New("cookbook format")
 
 // Query is one ready query of the cookbook.
 type Query struct {
@@ -41,7 +41,7 @@ var (
 // bad or repeated slug, or an unclosed fence is an error naming its line.
 func Parse(md []byte) ([]Query, error) {
 	if len(md) > MaxBytes {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrFormat, MaxBytes)
+		return nil, fmt.Errorf("%w: larger than %d bytes", errFormat, MaxBytes)
 	}
 	var (
 		out   []Query
@@ -66,17 +66,17 @@ func Parse(md []byte) ([]Query, error) {
 		case in && trim == "```":
 			in = false
 			if len(body) == 0 {
-				return nil, fmt.Errorf("%w: line %d: empty sql block", ErrFormat, cur.Line)
+				return nil, fmt.Errorf("%w: line %d: empty sql block", errFormat, cur.Line)
 			}
 			m := nameLine.FindStringSubmatch(strings.TrimSpace(body[0]))
 			if m == nil {
-				return nil, fmt.Errorf("%w: line %d: sql block must start with \"-- name: <slug>\", got %q", ErrFormat, cur.Line+1, body[0])
+				return nil, fmt.Errorf("%w: line %d: sql block must start with \"-- name: <slug>\", got %q", errFormat, cur.Line+1, body[0])
 			}
 			if !slug.MatchString(m[1]) {
-				return nil, fmt.Errorf("%w: line %d: name %q is not a lowercase-dashed slug", ErrFormat, cur.Line+1, m[1])
+				return nil, fmt.Errorf("%w: line %d: name %q is not a lowercase-dashed slug", errFormat, cur.Line+1, m[1])
 			}
 			if prev, dup := seen[m[1]]; dup {
-				return nil, fmt.Errorf("%w: line %d: name %q already used at line %d", ErrFormat, cur.Line+1, m[1], prev)
+				return nil, fmt.Errorf("%w: line %d: name %q already used at line %d", errFormat, cur.Line+1, m[1], prev)
 			}
 			seen[m[1]] = cur.Line + 1
 			cur.Name = m[1]
@@ -87,10 +87,10 @@ func Parse(md []byte) ([]Query, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+		return nil, fmt.Errorf("%w: %w", errFormat, err)
 	}
 	if in {
-		return nil, fmt.Errorf("%w: line %d: sql block not closed", ErrFormat, cur.Line)
+		return nil, fmt.Errorf("%w: line %d: sql block not closed", errFormat, cur.Line)
 	}
 	return out, nil
 }

@@ -86,7 +86,7 @@ routes:
 `, alertColdMin, hookURL, hex.EncodeToString(secret))
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil || len(doc.Content) == 0 {
-		return yaml.Node{}, fmt.Errorf("%w: alerting section: %v", ErrBench, err)
+		return yaml.Node{}, fmt.Errorf("%w: alerting section: %w", errBench, err)
 	}
 	return *doc.Content[0], nil
 }
@@ -168,7 +168,7 @@ func openIncidents(ctx context.Context, b *bus.Bus, h *hookReceiver, brands []st
 	for _, brand := range brands {
 		for j := range alertColdMin - 1 {
 			if err := b.PublishMention(ctx, bus.RawSubject(mention.KindForum), alertMention(brand, j)); err != nil {
-				return nil, nil, fmt.Errorf("%w: alert burst: %v", ErrBench, err)
+				return nil, nil, fmt.Errorf("%w: alert burst: %w", errBench, err)
 			}
 		}
 	}
@@ -179,7 +179,7 @@ func openIncidents(ctx context.Context, b *bus.Bus, h *hookReceiver, brands []st
 				h.mu.Lock()
 				why := h.rule[brand]
 				h.mu.Unlock()
-				return nil, nil, fmt.Errorf("%w: alert for %s before the threshold (%d mentions): %s", ErrBench, brand, alertColdMin-1, why)
+				return nil, nil, fmt.Errorf("%w: alert for %s before the threshold (%d mentions): %s", errBench, brand, alertColdMin-1, why)
 			}
 		}
 	}
@@ -187,7 +187,7 @@ func openIncidents(ctx context.Context, b *bus.Bus, h *hookReceiver, brands []st
 	for i, brand := range brands {
 		t0[i] = time.Now()
 		if err := b.PublishMention(ctx, bus.RawSubject(mention.KindForum), alertMention(brand, alertColdMin)); err != nil {
-			return nil, nil, fmt.Errorf("%w: alert trigger: %v", ErrBench, err)
+			return nil, nil, fmt.Errorf("%w: alert trigger: %w", errBench, err)
 		}
 	}
 	var lat []float64

@@ -30,8 +30,8 @@ import (
 	"github.com/veille-oss/veille/pkg/store"
 )
 
-// ErrBench wraps every failure of a benchmark stage; the message names the stage.
-var ErrBench = errors.New("benchmark failed")
+// errBench wraps every failure of a benchmark stage; the message names the stage.
+var errBench = errors.New("benchmark failed")
 
 // Enricher enriches one mention in place (the enricher's processor); Close
 // flushes its state while the bus is still up.
@@ -266,7 +266,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	res.ScratchDB = scratch.Database
 	st, err := store.Open(ctx, scratch, opt.Log)
 	if err != nil {
-		return nil, fmt.Errorf("%w: clickhouse: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: clickhouse: %w", errBench, err)
 	}
 	defer st.Close()
 	if v, err := st.ServerVersion(ctx); err == nil {
@@ -285,12 +285,12 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		}
 	}()
 	if _, err := st.Migrate(ctx); err != nil {
-		return nil, fmt.Errorf("%w: scratch migrations: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: scratch migrations: %w", errBench, err)
 	}
 
 	tmp, err := os.MkdirTemp("", "veille-bench-")
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: %w", errBench, err)
 	}
 	defer os.RemoveAll(tmp)
 

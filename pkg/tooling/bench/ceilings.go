@@ -24,7 +24,7 @@ func measureCeilings(ctx context.Context, opt Options, st *store.Store, natsDir 
 	c := &Ceilings{Messages: opt.Count, CHBatchRows: ceilingBatchRows}
 	pub, cons, err := jetstreamCeiling(ctx, opt, natsDir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: jetstream ceiling: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: jetstream ceiling: %w", errBench, err)
 	}
 	c.JSPublish, c.JSConsume = pub, cons
 	if pub > 0 && cons > 0 {
@@ -32,7 +32,7 @@ func measureCeilings(ctx context.Context, opt Options, st *store.Store, natsDir 
 	}
 	ins, err := clickhouseCeiling(ctx, opt, st)
 	if err != nil {
-		return nil, fmt.Errorf("%w: clickhouse ceiling: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: clickhouse ceiling: %w", errBench, err)
 	}
 	c.CHInsert = ins
 	return c, nil

@@ -30,17 +30,17 @@ func startNATS(ctx context.Context, path, dir string, cfg *config.Config) (*nats
 	}
 	store := filepath.Join(dir, "nats-server")
 	if err := os.MkdirAll(store, 0o750); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: %w", errBench, err)
 	}
 	logf, err := os.Create(filepath.Join(dir, "nats-server.log"))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: %w", errBench, err)
 	}
 	cmd := exec.Command(path, "-js", "-sd", store, "-a", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		return nil, fmt.Errorf("%w: start %s: %v", ErrBench, path, err)
+		return nil, fmt.Errorf("%w: start %s: %w", errBench, path, err)
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
@@ -63,12 +63,12 @@ func startNATS(ctx context.Context, path, dir string, cfg *config.Config) (*nats
 		}
 		select {
 		case <-done:
-			return nil, fmt.Errorf("%w: %s exited at start-up (see %s)", ErrBench, path, logf.Name())
+			return nil, fmt.Errorf("%w: %s exited at start-up (see %s)", errBench, path, logf.Name())
 		default:
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			np.stop()
-			return nil, fmt.Errorf("%w: %s not listening on %s after 30s", ErrBench, path, addr)
+			return nil, fmt.Errorf("%w: %s not listening on %s after 30s", errBench, path, addr)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

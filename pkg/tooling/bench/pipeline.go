@@ -69,11 +69,11 @@ func WriteConfig(cfg *config.Config, path string) error {
 	c.Console.Users = nil
 	data, err := yaml.Marshal(&c)
 	if err != nil {
-		return fmt.Errorf("%w: config: %v", ErrBench, err)
+		return fmt.Errorf("%w: config: %w", errBench, err)
 	}
 	// Check it loads back before a child process trips on it.
 	if _, err := config.Parse(data, path, func(string) string { return "" }); err != nil {
-		return fmt.Errorf("%w: generated config does not load: %v", ErrBench, err)
+		return fmt.Errorf("%w: generated config does not load: %w", errBench, err)
 	}
 	return os.WriteFile(path, data, 0o600)
 }
@@ -104,7 +104,7 @@ func startPipeline(ctx context.Context, opt Options, cfg *config.Config, dir str
 		logf := filepath.Join(dir, "pipeline.log")
 		lf, err := os.Create(logf)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBench, err)
+			return nil, fmt.Errorf("%w: %w", errBench, err)
 		}
 		args := append(slices.Clone(opt.Command[1:]), "--config", path, "--services", strings.Join(pipelineServices(opt), ","))
 		cmd := exec.Command(opt.Command[0], args...)
@@ -112,7 +112,7 @@ func startPipeline(ctx context.Context, opt Options, cfg *config.Config, dir str
 		cmd.Stdout, cmd.Stderr = lf, lf
 		if err := cmd.Start(); err != nil {
 			lf.Close()
-			return nil, fmt.Errorf("%w: start %s: %v", ErrBench, opt.Command[0], err)
+			return nil, fmt.Errorf("%w: start %s: %w", errBench, opt.Command[0], err)
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait(); lf.Close() }()
@@ -125,7 +125,7 @@ func startPipeline(ctx context.Context, opt Options, cfg *config.Config, dir str
 			case <-time.After(30 * time.Second):
 				_ = cmd.Process.Kill()
 				<-done
-				return fmt.Errorf("%w: pipeline process did not stop within 30s of SIGTERM", ErrBench)
+				return fmt.Errorf("%w: pipeline process did not stop within 30s of SIGTERM", errBench)
 			}
 		}
 		return rp, nil
@@ -133,13 +133,13 @@ func startPipeline(ctx context.Context, opt Options, cfg *config.Config, dir str
 	fns := map[string]service.Func{}
 	for _, n := range pipelineServices(opt) {
 		if opt.Services[n] == nil {
-			return nil, fmt.Errorf("%w: in-process pipeline needs the %s service", ErrBench, n)
+			return nil, fmt.Errorf("%w: in-process pipeline needs the %s service", errBench, n)
 		}
 		fns[n] = opt.Services[n]
 	}
 	b, err := bus.Connect(ctx, cfg.NATS, cfg.DataDir, opt.Log)
 	if err != nil {
-		return nil, fmt.Errorf("%w: pipeline bus: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: pipeline bus: %w", errBench, err)
 	}
 	env := &service.Env{Config: cfg, Log: opt.Log, Bus: b, Metrics: obs.NewRegistry(), Instance: "bench"}
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -206,7 +206,7 @@ func connectClient(ctx context.Context, opt Options, cfg *config.Config, rp *run
 	var err error
 	for {
 		if !rp.alive() {
-			return nil, fmt.Errorf("%w: pipeline process exited during start-up: %s", ErrBench, rp.tail())
+			return nil, fmt.Errorf("%w: pipeline process exited during start-up: %s", errBench, rp.tail())
 		}
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		b, err = bus.Connect(cctx, ccfg, cfg.DataDir, opt.Log)
@@ -215,7 +215,7 @@ func connectClient(ctx context.Context, opt Options, cfg *config.Config, rp *run
 			break
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return nil, fmt.Errorf("%w: pipeline NATS not reachable: %v; %s", ErrBench, err, rp.tail())
+			return nil, fmt.Errorf("%w: pipeline NATS not reachable: %w; %s", errBench, err, rp.tail())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -226,7 +226,7 @@ func connectClient(ctx context.Context, opt Options, cfg *config.Config, rp *run
 			}
 			if !rp.alive() || time.Now().After(deadline) || ctx.Err() != nil {
 				b.Close()
-				return nil, fmt.Errorf("%w: consumer %s not created (service not up): %s", ErrBench, c.durable, rp.tail())
+				return nil, fmt.Errorf("%w: consumer %s not created (service not up): %s", errBench, c.durable, rp.tail())
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
@@ -302,10 +302,10 @@ func VmRSS(pid int) (int64, error) {
 func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch config.ClickHouse, dir string) (*Pipeline, error) {
 	cfg, err := pipelineConfig(opt.Base, scratch, dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: %w", errBench, err)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: %w", errBench, err)
 	}
 	var hook *hookReceiver
 	if opt.Alerts > 0 {
@@ -322,7 +322,7 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	var np *natsProcess
 	if opt.NATSServer != "" {
 		if len(opt.Command) == 0 {
-			return nil, fmt.Errorf("%w: an external nats-server needs the pipeline in a child process", ErrBench)
+			return nil, fmt.Errorf("%w: an external nats-server needs the pipeline in a child process", errBench)
 		}
 		if np, err = startNATS(ctx, opt.NATSServer, dir, cfg); err != nil {
 			return nil, err
@@ -480,7 +480,7 @@ func measurePipeline(ctx context.Context, opt Options, st *store.Store, scratch 
 	}
 	q := fmt.Sprintf("SELECT count(), uniqExact(id) FROM %s.mentions", st.DB)
 	if err := st.Conn.QueryRow(ctx, q).Scan(&p.Stored, &p.Distinct); err != nil {
-		return p, fmt.Errorf("%w: final count: %v", ErrBench, err)
+		return p, fmt.Errorf("%w: final count: %w", errBench, err)
 	}
 	return p, nil
 }
@@ -513,19 +513,19 @@ func redelivered(ctx context.Context, b *bus.Bus) []Redelivery {
 func waitAlerter(ctx context.Context, b *bus.Bus, rp *runningPipeline) error {
 	c, err := b.JS.Consumer(ctx, bus.StreamEnriched, alerterDurable)
 	if err != nil {
-		return fmt.Errorf("%w: alerter consumer: %v", ErrBench, err)
+		return fmt.Errorf("%w: alerter consumer: %w", errBench, err)
 	}
 	deadline := time.Now().Add(stallAfter)
 	for {
 		info, err := c.Info(ctx)
 		if err != nil {
-			return fmt.Errorf("%w: alerter consumer: %v", ErrBench, err)
+			return fmt.Errorf("%w: alerter consumer: %w", errBench, err)
 		}
 		if info.NumPending == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) || !rp.alive() {
-			return fmt.Errorf("%w: alerter still has %d mentions pending %s after the last row was stored: %s", ErrBench, info.NumPending, stallAfter, rp.tail())
+			return fmt.Errorf("%w: alerter still has %d mentions pending %s after the last row was stored: %s", errBench, info.NumPending, stallAfter, rp.tail())
 		}
 		select {
 		case <-ctx.Done():
@@ -545,14 +545,14 @@ func waitStored(ctx context.Context, st *store.Store, want uint64, rp *runningPi
 		select {
 		case err := <-pubDone:
 			if err != nil {
-				return fmt.Errorf("%w: loadgen: %v", ErrBench, err)
+				return fmt.Errorf("%w: loadgen: %w", errBench, err)
 			}
 			pubDone = nil
 		default:
 		}
 		var n uint64
 		if err := st.Conn.QueryRow(ctx, q).Scan(&n); err != nil {
-			return fmt.Errorf("%w: count: %v", ErrBench, err)
+			return fmt.Errorf("%w: count: %w", errBench, err)
 		}
 		if n >= want {
 			return nil
@@ -561,10 +561,10 @@ func waitStored(ctx context.Context, st *store.Store, want uint64, rp *runningPi
 			last, lastChange = n, time.Now()
 		}
 		if time.Since(lastChange) > stallAfter {
-			return fmt.Errorf("%w: pipeline stalled at %d of %d stored: %s", ErrBench, n, want, rp.tail())
+			return fmt.Errorf("%w: pipeline stalled at %d of %d stored: %s", errBench, n, want, rp.tail())
 		}
 		if !rp.alive() {
-			return fmt.Errorf("%w: pipeline process died at %d of %d stored: %s", ErrBench, n, want, rp.tail())
+			return fmt.Errorf("%w: pipeline process died at %d of %d stored: %s", errBench, n, want, rp.tail())
 		}
 		select {
 		case <-ctx.Done():
@@ -622,7 +622,7 @@ func pacedLatency(ctx context.Context, opt Options, st *store.Store, b *bus.Bus,
 			published, lastPub = true, time.Now()
 			pubDone = nil
 			if pubErr != nil {
-				return lat, fmt.Errorf("%w: paced loadgen: %v", ErrBench, pubErr)
+				return lat, fmt.Errorf("%w: paced loadgen: %w", errBench, pubErr)
 			}
 		default:
 		}
@@ -642,12 +642,12 @@ func pacedLatency(ctx context.Context, opt Options, st *store.Store, b *bus.Bus,
 			break
 		}
 		if !rp.alive() {
-			return lat, fmt.Errorf("%w: pipeline process died in the paced phase: %s", ErrBench, rp.tail())
+			return lat, fmt.Errorf("%w: pipeline process died in the paced phase: %s", errBench, rp.tail())
 		}
 		if len(pending) > 0 {
 			found, err := findIDs(ctx, st, pending)
 			if err != nil {
-				return lat, fmt.Errorf("%w: poll: %v", ErrBench, err)
+				return lat, fmt.Errorf("%w: poll: %w", errBench, err)
 			}
 			now := time.Now()
 			mu.Lock()

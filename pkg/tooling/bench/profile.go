@@ -23,10 +23,10 @@ type profiler struct {
 // newProfiler turns on the child's profiler endpoint on a free port.
 func newProfiler(cfg *config.Config, dir string, child bool) (*profiler, error) {
 	if !child {
-		return nil, fmt.Errorf("%w: profiles need the pipeline in a child process (use go test -cpuprofile in-process)", ErrBench)
+		return nil, fmt.Errorf("%w: profiles need the pipeline in a child process (use go test -cpuprofile in-process)", errBench)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("%w: profile dir: %v", ErrBench, err)
+		return nil, fmt.Errorf("%w: profile dir: %w", errBench, err)
 	}
 	port, err := freePort()
 	if err != nil {

@@ -30,13 +30,13 @@ func measureEnrich(ctx context.Context, opt Options, natsDir string) (int, float
 	// The processor may keep state in NATS (dedup, influence): give it a real bus.
 	b, err := bus.Connect(ctx, cfg.NATS, natsDir, opt.Log)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%w: enrich: %v", ErrBench, err)
+		return 0, 0, fmt.Errorf("%w: enrich: %w", errBench, err)
 	}
 	defer b.Close()
 	env := &service.Env{Config: &cfg, Log: opt.Log, Bus: b, Metrics: obs.NewRegistry(), Instance: "bench"}
 	proc, err := opt.NewEnrich(ctx, env)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%w: enrich: processor: %v", ErrBench, err)
+		return 0, 0, fmt.Errorf("%w: enrich: processor: %w", errBench, err)
 	}
 	// Deferred after b.Close, so it runs first: the processor's state is
 	// flushed while the bus is up.
@@ -59,7 +59,7 @@ func measureEnrich(ctx context.Context, opt Options, natsDir string) (int, float
 	t0 := time.Now()
 	for i, m := range ms {
 		if err := proc.Process(ctx, m); err != nil {
-			return 0, 0, fmt.Errorf("%w: enrich: mention %d: %v", ErrBench, i, err)
+			return 0, 0, fmt.Errorf("%w: enrich: mention %d: %w", errBench, i, err)
 		}
 	}
 	return n, float64(n) / time.Since(t0).Seconds(), nil
@@ -141,7 +141,7 @@ func measureCrawl(ctx context.Context, opt Options) (int, float64, error) {
 	wg.Wait()
 	el := time.Since(t0)
 	if firstErr != nil {
-		return 0, 0, fmt.Errorf("%w: crawl: %v", ErrBench, firstErr)
+		return 0, 0, fmt.Errorf("%w: crawl: %w", errBench, firstErr)
 	}
 	return pages, float64(pages) / el.Seconds(), ctx.Err()
 }

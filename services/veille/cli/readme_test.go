@@ -48,7 +48,7 @@ func TestREADMEConfigExamples(t *testing.T) {
 		if _, err := influence.Decode(&cfg.Influence); err != nil {
 			t.Errorf("block %d: influence: %v", i, err)
 		}
-		if _, err := report.ServiceConfig(cfg); err != nil {
+		if _, err := reports.ServiceConfig(cfg); err != nil {
 			t.Errorf("block %d: reports: %v", i, err)
 		}
 	}

@@ -19,7 +19,7 @@ func cmdReport(ctx context.Context, args []string, s stdio) int {
 	out := fs.String("out", "", "output file; .pdf prints with headless Chromium, .html otherwise")
 	lang := fs.String("lang", "fr", "fr or en")
 	end := fs.String("end", "", "end of the period (RFC 3339); default now, to the second, so a crisis of the last minutes is in it")
-	tz := fs.String("tz", report.DefaultZone, "time zone of the report's times, named on it (IANA name: Europe/Paris, Africa/Abidjan, UTC…)")
+	tz := fs.String("tz", reports.DefaultZone, "time zone of the report's times, named on it (IANA name: Europe/Paris, Africa/Abidjan, UTC…)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -32,22 +32,22 @@ func cmdReport(ctx context.Context, args []string, s stdio) int {
 	if !ok {
 		return 2
 	}
-	p, err := report.ParsePeriod(*period)
+	p, err := reports.ParsePeriod(*period)
 	if err != nil {
 		fmt.Fprintln(s.err, "veille report: --period:", err)
 		return 2
 	}
-	format, err := report.FormatFromPath(*out)
+	format, err := reports.FormatFromPath(*out)
 	if err != nil {
 		fmt.Fprintln(s.err, "veille report: --out:", err)
 		return 2
 	}
-	loc, err := report.LoadZone(*tz)
+	loc, err := reports.LoadZone(*tz)
 	if err != nil {
 		fmt.Fprintln(s.err, "veille report: --tz:", err)
 		return 2
 	}
-	opt := report.Options{Brand: *brand, Period: p, Lang: *lang, Format: format, Location: loc}
+	opt := reports.Options{Brand: *brand, Period: p, Lang: *lang, Format: format, Location: loc}
 	if *end != "" {
 		if opt.End, err = time.Parse(time.RFC3339, *end); err != nil {
 			fmt.Fprintln(s.err, "veille report: --end:", err)
@@ -66,7 +66,7 @@ func cmdReport(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "veille report:", err)
 		return 1
 	}
-	err = report.Generate(ctx, st.Conn, st.DB, opt, f)
+	err = reports.Generate(ctx, st.Conn, st.DB, opt, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/veille-oss/veille/pkg/enrich/influence"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/services/alerter"
-	report "github.com/veille-oss/veille/services/reports"
+	"github.com/veille-oss/veille/services/reports"
 )
 
 // checkSections decodes the sections pkg/platform/config keeps raw because
@@ -21,7 +21,7 @@ func checkSections(cfg *config.Config) error {
 	if _, err := influence.Decode(&cfg.Influence); err != nil {
 		return fmt.Errorf("%w: influence: %w", config.ErrInvalid, err)
 	}
-	if _, err := report.ServiceConfig(cfg); err != nil {
+	if _, err := reports.ServiceConfig(cfg); err != nil {
 		return err
 	}
 	return nil

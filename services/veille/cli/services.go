@@ -18,12 +18,12 @@ func Services() map[string]service.Func {
 	return map[string]service.Func{
 		"crawler":  crawler.Run,
 		"rss":      rss.Run,
-		"forum":    forumsvc.Run,
+		"forum":    forum.Run,
 		"enricher": enricher.Run,
 		"sink":     sink.Run,
 		"alerter":  alerter.Run,
 		"console":  console.Run,
-		"reports":  report.Run,
+		"reports":  reports.Run,
 		// Social networks (services/social/README.md).
 		"bluesky":   social.Bluesky,
 		"mastodon":  social.Mastodon,

@@ -1,4 +1,4 @@
-package forumsvc_test
+package forum_test
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func TestSecondPassOnlyNewPosts(t *testing.T) {
 		}
 	}
 	time.Sleep(300 * time.Millisecond)
-	st1, err := forumsvc.Pass(ctx, c, cfg.Sources[0])
+	st1, err := forum.Pass(ctx, c, cfg.Sources[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestSecondPassOnlyNewPosts(t *testing.T) {
 		t.Fatalf("first pass published nothing (stats %+v)", st1)
 	}
 	time.Sleep(2 * time.Second)
-	st2, err := forumsvc.Pass(ctx, c, cfg.Sources[0])
+	st2, err := forum.Pass(ctx, c, cfg.Sources[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
-// Package forumsvc runs the forum scraper: incremental passes of pkg/forum
+// Package forum runs the forum scraper: incremental passes of pkg/forum
 // over each `kind: forum` source, each thread's set of seen posts in NATS KV, one raw
 // mention per (post, matching brand) with source_kind forum. Edited posts are
 // re-published under the same mention id with their new content hash.
-package forumsvc
+package forum
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/veille-oss/veille/pkg/collection/collect"
 	"github.com/veille-oss/veille/pkg/collection/fetch"
-	"github.com/veille-oss/veille/pkg/collection/forum"
+	engine "github.com/veille-oss/veille/pkg/collection/forum"
 	"github.com/veille-oss/veille/pkg/platform/config"
 	"github.com/veille-oss/veille/pkg/platform/mention"
 	"github.com/veille-oss/veille/pkg/platform/service"
@@ -30,21 +30,21 @@ func Run(ctx context.Context, env *service.Env) error {
 
 // Source converts a configured source to pkg/forum's, decoding and
 // compiling its generic profile if any.
-func Source(src config.Source) (forum.Source, error) {
-	fs := forum.Source{Name: src.Name, URL: src.URL, Profile: src.Profile, MaxPagesPerPass: src.MaxPages}
+func Source(src config.Source) (engine.Source, error) {
+	fs := engine.Source{Name: src.Name, URL: src.URL, Profile: src.Profile, MaxPagesPerPass: src.MaxPages}
 	if src.Generic.Kind != 0 {
-		var g forum.GenericProfile
+		var g engine.GenericProfile
 		if err := src.Generic.Decode(&g); err != nil {
-			return fs, fmt.Errorf("%w: sources[%s].generic: %v", config.ErrInvalid, src.Name, err)
+			return fs, fmt.Errorf("%w: sources[%s].generic: %w", config.ErrInvalid, src.Name, err)
 		}
 		if _, err := g.Compile(); err != nil {
-			return fs, fmt.Errorf("%w: sources[%s].generic: %v", config.ErrInvalid, src.Name, err)
+			return fs, fmt.Errorf("%w: sources[%s].generic: %w", config.ErrInvalid, src.Name, err)
 		}
 		fs.Generic = &g
 	}
 	if fs.Profile != "" {
-		if _, err := forum.ProfileByName(fs.Profile); err != nil {
-			return fs, fmt.Errorf("%w: sources[%s].profile: %v", config.ErrInvalid, src.Name, err)
+		if _, err := engine.ProfileByName(fs.Profile); err != nil {
+			return fs, fmt.Errorf("%w: sources[%s].profile: %w", config.ErrInvalid, src.Name, err)
 		}
 	}
 	return fs, nil
@@ -62,7 +62,7 @@ func (g getter) Get(ctx context.Context, u string) (string, string, error) {
 	if err != nil {
 		var se *fetch.StatusError
 		if errors.As(err, &se) {
-			return "", u, &forum.StatusError{URL: u, Code: se.Code}
+			return "", u, &engine.StatusError{URL: u, Code: se.Code}
 		}
 		return "", u, err
 	}
@@ -72,23 +72,23 @@ func (g getter) Get(ctx context.Context, u string) (string, string, error) {
 // kvState keeps thread states in the collectors' KV bucket.
 type kvState struct{ c *collect.Collector }
 
-func (s kvState) Get(ctx context.Context, key string) (forum.ThreadState, bool, error) {
-	var st forum.ThreadState
+func (s kvState) Get(ctx context.Context, key string) (engine.ThreadState, bool, error) {
+	var st engine.ThreadState
 	ok, err := s.c.GetJSON(ctx, collect.Key("thread", key), &st)
 	return st, ok, err
 }
 
-func (s kvState) Put(ctx context.Context, key string, st forum.ThreadState) error {
+func (s kvState) Put(ctx context.Context, key string, st engine.ThreadState) error {
 	return s.c.PutJSON(ctx, collect.Key("thread", key), st)
 }
 
 // Pass scrapes src once.
-func Pass(ctx context.Context, c *collect.Collector, src config.Source) (forum.Stats, error) {
+func Pass(ctx context.Context, c *collect.Collector, src config.Source) (engine.Stats, error) {
 	fs, err := Source(src)
 	if err != nil {
-		return forum.Stats{}, err
+		return engine.Stats{}, err
 	}
-	cr := forum.NewCrawler(getter{c, src}, kvState{c}, c.Log)
+	cr := engine.NewCrawler(getter{c, src}, kvState{c}, c.Log)
 	if src.Timezone != "" {
 		if l, err := time.LoadLocation(src.Timezone); err == nil {
 			cr.Options.Loc = l
@@ -96,7 +96,7 @@ func Pass(ctx context.Context, c *collect.Collector, src config.Source) (forum.S
 	}
 	cr.Options.Lang = src.Lang
 	published := 0
-	stats, err := cr.Pass(ctx, fs, func(p forum.Post) error {
+	stats, err := cr.Pass(ctx, fs, func(p engine.Post) error {
 		if p.Deleted {
 			return nil // the mention stays: moderation history matters; nothing new to publish
 		}
@@ -126,7 +126,7 @@ func Pass(ctx context.Context, c *collect.Collector, src config.Source) (forum.S
 // Counters are a pass's stats as the source's health counters (the
 // console's sources page): posts seen, new, edited, skipped by reason,
 // dates missing, pages whose post count did not match their markup.
-func Counters(st forum.Stats) map[string]int {
+func Counters(st engine.Stats) map[string]int {
 	m := map[string]int{
 		"posts_seen": st.Posts, "posts_new": st.New, "posts_edited": st.Edited,
 		"dates_missing": st.DatesMissing, "count_mismatches": st.CountMismatches,
