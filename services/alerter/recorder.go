@@ -33,9 +33,9 @@ const versionScale = 1_000_000
 
 // alertColumns are the veille.alerts columns (schemas/clickhouse/0002),
 // named because ClickHouse 18.16 needs them in a batch insert.
-const alertColumns = "incident_id, brand, rule, event, severity, status, opened_at, updated_at, resolved_at, " +
-	"window_start, window_end, count_total, count_neg, count_neu, count_pos, count_influencer, count_toxic, " +
-	"top_mention_ids, summary, deliveries, version"
+var alertColumns = []string{"incident_id", "brand", "rule", "event", "severity", "status", "opened_at", "updated_at", "resolved_at",
+	"window_start", "window_end", "count_total", "count_neg", "count_neu", "count_pos", "count_influencer", "count_toxic",
+	"top_mention_ids", "summary", "deliveries", "version"}
 
 // entry is the latest known event of an incident and its deliveries.
 type entry struct {
@@ -238,18 +238,8 @@ func (r *recorder) insert(ctx context.Context, rows [][]any) error {
 	if r.st == nil {
 		return fmt.Errorf("%w: not connected", store.ErrUnavailable)
 	}
-	b, err := r.st.Conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s.alerts (%s)", r.st.DB, alertColumns))
-	if err != nil {
-		return fmt.Errorf("prepare alerts insert: %w", err)
-	}
-	defer b.Abort()
-	for _, row := range rows {
-		if err := b.Append(row...); err != nil {
-			return fmt.Errorf("%w: alerts row: %w", store.ErrRowRefused, err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		return fmt.Errorf("alerts insert: %w", err)
+	if err := store.InsertRows(ctx, r.st.Conn, r.st.DB, "alerts", alertColumns, rows); err != nil {
+		return err
 	}
 	r.rows.Add(float64(len(rows)))
 	return nil

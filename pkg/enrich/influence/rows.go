@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/veille-oss/veille/pkg/store"
 )
 
 // errInsert wraps failures to write veille.authors.
@@ -90,21 +91,12 @@ func chTime(t time.Time) time.Time {
 // InsertAuthors writes rows to db.authors in one batch with named columns
 // (the insert form ClickHouse 18.16 accepts from clickhouse-go).
 func InsertAuthors(ctx context.Context, conn driver.Conn, db string, rows []AuthorRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	b, err := conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s.authors (%s)", db, strings.Join(AuthorColumns, ", ")))
-	if err != nil {
-		return fmt.Errorf("%w: prepare: %w", errInsert, err)
-	}
-	defer b.Abort()
+	vals := make([][]any, len(rows))
 	for i := range rows {
-		if err := b.Append(rows[i].values()...); err != nil {
-			return fmt.Errorf("%w: append author %s: %w", errInsert, rows[i].AuthorKey, err)
-		}
+		vals[i] = rows[i].values()
 	}
-	if err := b.Send(); err != nil {
-		return fmt.Errorf("%w: %d rows: %w", errInsert, len(rows), err)
+	if err := store.InsertRows(ctx, conn, db, "authors", AuthorColumns, vals); err != nil {
+		return fmt.Errorf("%w: %w", errInsert, err)
 	}
 	return nil
 }
