@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -200,13 +199,7 @@ type Data struct {
 }
 
 // TopMention is one of the period's most visible mentions.
-type TopMention struct {
-	ID, SourceKind, SourceName, URL, Title, Excerpt, Author, Sentiment string
-	Influencer                                                         bool
-	InfluenceScore                                                     float64
-	Likes, Replies                                                     uint32
-	PublishedAt                                                        time.Time
-}
+type TopMention = analytics.TopMention
 
 // Build queries ClickHouse for the report's figures.
 func Build(ctx context.Context, conn driver.Conn, db string, opt Options) (*Data, error) {
@@ -265,87 +258,12 @@ func Build(ctx context.Context, conn driver.Conn, db string, opt Options) (*Data
 	if d.Handling, err = analytics.HandlingByIncident(ctx, conn, db, d.Incidents); err != nil {
 		return nil, err
 	}
-	if err := d.reach(ctx, conn, db); err != nil {
+	if d.Authors, d.Reach, err = analytics.Reach(ctx, conn, db, d.Brand, d.From, d.To); err != nil {
 		return nil, err
 	}
-	if err := d.topMentions(ctx, conn, db, opt.Limit); err != nil {
+	if d.TopMentions, err = analytics.TopMentions(ctx, conn, db, d.Brand, d.From, d.To, opt.Limit); err != nil {
 		return nil, err
 	}
-	d.Group = groupOf(ctx, conn, db, d.Brand)
+	d.Group = analytics.BrandGroup(ctx, conn, db, d.Brand)
 	return d, nil
-}
-
-var ident = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-func table(db, name string) (string, error) {
-	if !ident.MatchString(db) {
-		return "", fmt.Errorf("%w: database name %q is not an identifier", ErrOptions, db)
-	}
-	return db + "." + name, nil
-}
-
-func groupOf(ctx context.Context, conn driver.Conn, db, brand string) string {
-	t, err := table(db, "mentions")
-	if err != nil {
-		return ""
-	}
-	var g string
-	if err := conn.QueryRow(ctx, "SELECT any(brand_group) FROM "+t+" WHERE brand = ?", brand).Scan(&g); err != nil {
-		return ""
-	}
-	return g
-}
-
-// reach sums, over the distinct authors (author key, else name), the
-// largest follower count shown.
-func (d *Data) reach(ctx context.Context, conn driver.Conn, db string) error {
-	t, err := table(db, "mentions")
-	if err != nil {
-		return err
-	}
-	q := `SELECT count(), sum(f) FROM (
-  SELECT if(author_key != '', author_key, lowerUTF8(author_name)) AS k, toUInt64(max(author_followers)) AS f
-  FROM ` + t + ` FINAL
-  WHERE brand = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?) AND k != ''
-  GROUP BY k)`
-	if err := conn.QueryRow(ctx, q, d.Brand, d.From.Unix(), d.To.Unix()).Scan(&d.Authors, &d.Reach); err != nil {
-		return fmt.Errorf("%w: reach: %w", analytics.ErrQuery, err)
-	}
-	return nil
-}
-
-// topMentions ranks by influence plus engagement, one mention per
-// near-duplicate story.
-func (d *Data) topMentions(ctx context.Context, conn driver.Conn, db string, limit int) error {
-	t, err := table(db, "mentions")
-	if err != nil {
-		return err
-	}
-	q := fmt.Sprintf(`SELECT id, toString(source_kind), source_name, url, title, substringUTF8(text, 1, 280), author_name,
-  toString(sentiment_label), is_influencer, toFloat64(influence_score), likes, replies, published_at
-FROM %s FINAL
-WHERE brand = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
-ORDER BY influence_score + 10 * log(1 + likes + replies) DESC, published_at DESC, id
-LIMIT 1 BY if(dup_cluster = '', id, dup_cluster)
-LIMIT %d`, t, limit)
-	rows, err := conn.Query(ctx, q, d.Brand, d.From.Unix(), d.To.Unix())
-	if err != nil {
-		return fmt.Errorf("%w: top mentions: %w", analytics.ErrQuery, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m TopMention
-		var infl uint8
-		if err := rows.Scan(&m.ID, &m.SourceKind, &m.SourceName, &m.URL, &m.Title, &m.Excerpt, &m.Author,
-			&m.Sentiment, &infl, &m.InfluenceScore, &m.Likes, &m.Replies, &m.PublishedAt); err != nil {
-			return fmt.Errorf("%w: top mentions: %w", analytics.ErrQuery, err)
-		}
-		m.Influencer = infl == 1
-		m.InfluenceScore = math.Round(m.InfluenceScore*10) / 10
-		d.TopMentions = append(d.TopMentions, m)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%w: top mentions: %w", analytics.ErrQuery, err)
-	}
-	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/veille-oss/veille/pkg/enrich/influence"
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/store/analytics"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
 
@@ -60,7 +61,7 @@ func TestTopInfluencersQuery(t *testing.T) {
 	by := rowsByKey(rows)
 
 	from, to := replayStart, replayStart.Add(31*24*time.Hour)
-	top, err := influence.TopInfluencers(ctx, st.Conn, st.DB, "Duval", from, to, 10)
+	top, err := analytics.TopInfluencers(ctx, st.Conn, st.DB, "Duval", from, to, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,14 +94,14 @@ func TestTopInfluencersQuery(t *testing.T) {
 	}
 	// The period filters, and an author missing from veille.authors falls
 	// back to the score on their mentions.
-	early, err := influence.TopInfluencers(ctx, st.Conn, st.DB, "Duval", from, from.Add(2*time.Hour), 10)
+	early, err := analytics.TopInfluencers(ctx, st.Conn, st.DB, "Duval", from, from.Add(2*time.Hour), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(early) != 1 || early[0].AuthorKey != "ailleurs.test/@solo" || early[0].Score != 3 || early[0].Name != "Solo" || early[0].Neg != 1 {
 		t.Fatalf("first two hours: %+v", early)
 	}
-	none, err := influence.TopInfluencers(ctx, st.Conn, st.DB, "Duval", to, to.Add(time.Hour), 10)
+	none, err := analytics.TopInfluencers(ctx, st.Conn, st.DB, "Duval", to, to.Add(time.Hour), 10)
 	if err != nil || len(none) != 0 {
 		t.Fatalf("empty period: %v, %v", none, err)
 	}
@@ -109,7 +110,7 @@ func TestTopInfluencersQuery(t *testing.T) {
 		from, to time.Time
 		limit    int
 	}{{"", from, to, 10}, {"Duval", to, from, 10}, {"Duval", from, to, 0}} {
-		if _, err := influence.TopInfluencers(ctx, st.Conn, st.DB, c.brand, c.from, c.to, c.limit); err == nil {
+		if _, err := analytics.TopInfluencers(ctx, st.Conn, st.DB, c.brand, c.from, c.to, c.limit); err == nil {
 			t.Errorf("bad arguments %+v accepted", c)
 		}
 	}
@@ -160,7 +161,7 @@ func TestDocumentedQueryIsTheTestedOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{fmt.Sprintf(influence.TopInfluencersSQL, "veille"), authorsOnlySQL} {
+	for _, q := range []string{fmt.Sprintf(analytics.TopInfluencersSQL, "veille"), authorsOnlySQL} {
 		if !strings.Contains(string(doc), q) {
 			t.Fatalf("docs/influence.md does not contain the tested query:\n%s", q)
 		}

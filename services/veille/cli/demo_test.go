@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veille-oss/veille/pkg/enrich/influence"
+	"github.com/veille-oss/veille/pkg/store/analytics"
 	"github.com/veille-oss/veille/pkg/tooling/demo"
 	"github.com/veille-oss/veille/pkg/tooling/testenv"
 )
@@ -78,7 +78,7 @@ log: {level: warn}
 	// mentions carry is_influencer.
 	ctx := context.Background()
 	for _, brand := range []string{"Duval", "Blanchard"} {
-		top, err := influence.TopInfluencers(ctx, st.Conn, st.DB, brand, time.Now().Add(-90*24*time.Hour), time.Now().Add(time.Hour), 5)
+		top, err := analytics.TopInfluencers(ctx, st.Conn, st.DB, brand, time.Now().Add(-90*24*time.Hour), time.Now().Add(time.Hour), 5)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,17 +1,14 @@
-package influence
+package analytics
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
-
-// ErrQuery wraps failures of the top-influencers query.
-var ErrQuery = errors.New("top influencers query")
 
 // TopInfluencer is one author in the top-influencers answer for a brand and
 // period: how much and how they spoke of the brand, and their influence.
@@ -64,17 +61,17 @@ LIMIT ?`
 // whether they were flagged as influencers on any of those mentions.
 func TopInfluencers(ctx context.Context, conn driver.Conn, db, brand string, from, to time.Time, limit int) ([]TopInfluencer, error) {
 	if strings.TrimSpace(brand) == "" {
-		return nil, fmt.Errorf("%w: brand must not be empty", ErrQuery)
+		return nil, fmt.Errorf("%w: top influencers: brand must not be empty", ErrQuery)
 	}
 	if !to.After(from) {
-		return nil, fmt.Errorf("%w: period end %s must be after its start %s", ErrQuery, to, from)
+		return nil, fmt.Errorf("%w: top influencers: period end %s must be after its start %s", ErrQuery, to, from)
 	}
 	if limit <= 0 || limit > 1000 {
-		return nil, fmt.Errorf("%w: limit must be in [1, 1000], got %d", ErrQuery, limit)
+		return nil, fmt.Errorf("%w: top influencers: limit must be in [1, 1000], got %d", ErrQuery, limit)
 	}
 	rows, err := conn.Query(ctx, fmt.Sprintf(TopInfluencersSQL, db), brand, from.UTC(), to.UTC(), limit)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrQuery, err)
+		return nil, fmt.Errorf("%w: top influencers: %w", ErrQuery, err)
 	}
 	defer rows.Close()
 	var out []TopInfluencer
@@ -84,14 +81,17 @@ func TopInfluencers(ctx context.Context, conn driver.Conn, db, brand string, fro
 		var score, reach, auth, eng, act float32
 		if err := rows.Scan(&r.AuthorKey, &r.Name, &r.Mentions, &r.Pos, &r.Neg, &r.Neu, &r.Net, &r.AvgScore, &flagged,
 			&score, &reach, &auth, &eng, &act); err != nil {
-			return nil, fmt.Errorf("%w: scan: %w", ErrQuery, err)
+			return nil, fmt.Errorf("%w: top influencers: scan: %w", ErrQuery, err)
 		}
 		r.Flagged = flagged == 1
 		r.Score, r.Reach, r.Authority, r.Engage, r.Activity = round2(float64(score)), round2(float64(reach)), round2(float64(auth)), round2(float64(eng)), round2(float64(act))
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrQuery, err)
+		return nil, fmt.Errorf("%w: top influencers: %w", ErrQuery, err)
 	}
 	return out, nil
 }
+
+// round2 keeps two decimals, as the influence scores are computed.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
