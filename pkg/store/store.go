@@ -208,6 +208,19 @@ func (d TemplateData) Engine(table, engine string) string {
 	return "Replicated" + name + "(" + path + ")"
 }
 
+// Redistribute re-creates, on a cluster, the Distributed table name over
+// name_local sharded by key, so that it has the local table's columns after
+// an ALTER: ClickHouse 18.16 refuses ALTER … ON CLUSTER on a Distributed table
+// whose shards replicate internally, and the Distributed table holds no data
+// (inserts are synchronous, see Open). Nothing on a single server.
+func (d TemplateData) Redistribute(name, key string) string {
+	if d.Cluster == "" {
+		return ""
+	}
+	return fmt.Sprintf("DROP TABLE IF EXISTS %[1]s.%[2]s %[3]s;\nCREATE TABLE %[1]s.%[2]s %[3]s AS %[1]s.%[2]s_local\nENGINE = Distributed(%[4]s, %[1]s, %[2]s_local, %[5]s);",
+		d.DB, name, d.OnCluster(), d.Cluster, key)
+}
+
 // AtLeast gates newer ClickHouse features in templates: {{if .AtLeast 20 1}}.
 func (d TemplateData) AtLeast(major, minor int) bool { return d.Server.AtLeast(major, minor) }
 

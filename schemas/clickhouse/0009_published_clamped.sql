@@ -6,6 +6,4 @@
 -- the runner takes "column already exists" as done (services migrate at
 -- start concurrently), and schema_migrations records it once.
 ALTER TABLE {{.DB}}.{{.Local "mentions"}} {{.OnCluster}} ADD COLUMN {{if .AtLeast 20 1}}IF NOT EXISTS {{end}}published_clamped UInt8 DEFAULT 0 AFTER collected_at;
-{{if .Cluster}}
-ALTER TABLE {{.DB}}.mentions {{.OnCluster}} ADD COLUMN {{if .AtLeast 20 1}}IF NOT EXISTS {{end}}published_clamped UInt8 DEFAULT 0 AFTER collected_at;
-{{end}}
+{{.Redistribute "mentions" "cityHash64(id)"}}

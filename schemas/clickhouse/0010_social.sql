@@ -24,24 +24,8 @@ ALTER TABLE {{.DB}}.{{.Local "mentions"}} {{.OnCluster}}
 ALTER TABLE {{.DB}}.{{.Local "mentions_hourly_agg"}} {{.OnCluster}}
     MODIFY COLUMN source_kind Enum8('web' = 1, 'rss' = 2, 'forum' = 3, 'bluesky' = 4, 'mastodon' = 5, 'reddit' = 6, 'youtube' = 7, 'facebook' = 8, 'instagram' = 9, 'x' = 10);
 
-{{if .Cluster}}
-ALTER TABLE {{.DB}}.mentions {{.OnCluster}}
-    MODIFY COLUMN source_kind Enum8('web' = 1, 'rss' = 2, 'forum' = 3, 'bluesky' = 4, 'mastodon' = 5, 'reddit' = 6, 'youtube' = 7, 'facebook' = 8, 'instagram' = 9, 'x' = 10);
-
-ALTER TABLE {{.DB}}.mentions {{.OnCluster}}
-    ADD COLUMN reposts UInt32,
-    ADD COLUMN quotes UInt32,
-    ADD COLUMN views UInt64,
-    ADD COLUMN parent_url String,
-    ADD COLUMN deleted UInt8,
-    ADD COLUMN author_handle String,
-    ADD COLUMN author_following UInt32,
-    ADD COLUMN author_verified UInt8,
-    ADD COLUMN suspicious Array(String);
-
-ALTER TABLE {{.DB}}.mentions_hourly_agg {{.OnCluster}}
-    MODIFY COLUMN source_kind Enum8('web' = 1, 'rss' = 2, 'forum' = 3, 'bluesky' = 4, 'mastodon' = 5, 'reddit' = 6, 'youtube' = 7, 'facebook' = 8, 'instagram' = 9, 'x' = 10);
-{{end}}
+{{.Redistribute "mentions" "cityHash64(id)"}}
+{{.Redistribute "mentions_hourly_agg" "rand()"}}
 
 -- A plain view keeps the column types it was created with: mentions_hourly
 -- is re-created so that its source_kind knows the new values.
