@@ -99,7 +99,7 @@ func TestBrowserIncidentFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#login-form")),
 		chromedp.SendKeys(chromedp.CSS("#user"), testUser),
 		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
-		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("login-submit").click()`),
 	)
 	waitPage(t, ctx, `location.pathname === "/live" && document.readyState === "complete"`)
 	do(t, ctx, "French", chromedp.SetValue(chromedp.CSS("#lang-select"), "fr"), chromedp.Submit(chromedp.CSS("#lang-select")))
@@ -121,9 +121,9 @@ func TestBrowserIncidentFlow(t *testing.T) {
 	}
 	shot(t, ctx, "incident-banner-live")
 
-	// A click event on the banner's link itself: a pointer click at computed
-	// coordinates landed on <body> on a loaded machine, as the live page
-	// reflowed between the hit test and the press.
+	// Click events on the elements themselves: a pointer click at computed
+	// coordinates landed on <body> on a loaded machine, as the page reflowed
+	// (live cards, the incident banner updating) between hit test and press.
 	do(t, ctx, "open the incident", chromedp.Evaluate[chromedp.Void](`document.querySelector("#inc-banner a.button").click()`))
 	waitPage(t, ctx, `location.pathname.startsWith("/incidents/inc-") && document.getElementById("incident") !== null`)
 	if h1 := eval[string](t, ctx, `document.querySelector("h1").textContent`); h1 != "Pic de volume négatif — Duval" {
@@ -132,15 +132,15 @@ func TestBrowserIncidentFlow(t *testing.T) {
 	id := eval[string](t, ctx, `document.getElementById("incident").dataset.id`)
 	do(t, ctx, "assign",
 		chromedp.SendKeys(chromedp.CSS("#assignee"), "bob"),
-		chromedp.Click(chromedp.CSS("#assign")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("assign").click()`),
 	)
 	waitPage(t, ctx, `location.search.includes("done=assigned") && document.readyState === "complete"`)
 	do(t, ctx, "note",
 		chromedp.SendKeys(chromedp.CSS("#note"), "Réponse publiée ; lot 42 retiré de la vente."),
-		chromedp.Click(chromedp.CSS("#add-note")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("add-note").click()`),
 	)
 	waitPage(t, ctx, `location.search.includes("done=note") && document.readyState === "complete"`)
-	do(t, ctx, "resolve", chromedp.Click(chromedp.CSS("#resolve")))
+	do(t, ctx, "resolve", chromedp.Evaluate[chromedp.Void](`document.getElementById("resolve").click()`))
 	waitPage(t, ctx, `location.search.includes("done=resolved") && document.readyState === "complete"`)
 	if s := eval[string](t, ctx, `document.getElementById("incident").dataset.status`); s != "resolved" {
 		t.Fatalf("status after resolve: %s", s)
