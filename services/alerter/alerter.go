@@ -98,7 +98,7 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 	if cfg.Outbox.Replicas == 0 {
 		cfg.Outbox.Replicas = replicas
 	}
-	kv, err := env.Bus.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := env.Bus.KeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      Bucket,
 		Description: "veille alerter: leader lease and engine snapshot",
 		History:     1,
@@ -106,7 +106,7 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 		Replicas:    replicas,
 	})
 	if err != nil {
-		return fmt.Errorf("alerter: kv bucket %s: %w", Bucket, err)
+		return fmt.Errorf("alerter: %w", err)
 	}
 	m := env.Metrics
 	a := &alerter{

@@ -94,17 +94,11 @@ func (s *Server) sessionsKV(ctx context.Context) (jetstream.KeyValue, error) {
 	if s.env.Bus == nil || s.env.Bus.JS == nil {
 		return nil, errors.New("no NATS connection")
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
 	r := max(s.env.Config.NATS.Replicas, 1)
-	kv, err := s.env.Bus.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	return s.env.Bus.KeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: BucketSessions, History: 1, TTL: s.sessions.maxAge, Storage: jetstream.FileStorage, Replicas: r,
 		Description: "veille console sessions (keys are hashes of the session ids)",
 	})
-	if err != nil {
-		return nil, fmt.Errorf("kv bucket %s: %w", BucketSessions, err)
-	}
-	return kv, nil
 }
 
 // Run serves the console on console.listen until ctx ends.

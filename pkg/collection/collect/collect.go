@@ -165,11 +165,7 @@ func kv(ctx context.Context, b *bus.Bus, name string, replicas int) (jetstream.K
 	if replicas == 0 {
 		replicas = 1
 	}
-	k, err := b.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1, Storage: jetstream.FileStorage, Replicas: replicas})
-	if err != nil {
-		return nil, fmt.Errorf("kv bucket %s: %w", name, err)
-	}
-	return k, nil
+	return b.KeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1, Storage: jetstream.FileStorage, Replicas: replicas})
 }
 
 // Close releases the fetcher.
