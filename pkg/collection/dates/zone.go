@@ -29,7 +29,7 @@ var langZones = map[string]string{
 	"fr-ht": "America/Port-au-Prince",
 	"de":    "Europe/Berlin", "de-at": "Europe/Vienna", "de-ch": "Europe/Zurich", "it": "Europe/Rome",
 	"nl": "Europe/Amsterdam", "nl-be": "Europe/Brussels", "pt": "Europe/Lisbon", "pt-br": "America/Sao_Paulo",
-	"es-es": "Europe/Madrid", "en-gb": "Europe/London", "en-ie": "Europe/Dublin", "pl": "Europe/Warsaw",
+	"es": "Europe/Madrid", "es-es": "Europe/Madrid", "en-gb": "Europe/London", "en-ie": "Europe/Dublin", "pl": "Europe/Warsaw",
 	"ru": "Europe/Moscow", "ja": "Asia/Tokyo", "ko": "Asia/Seoul",
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
 	"github.com/veille-oss/veille/pkg/collection/dates"
 )
 
@@ -94,14 +95,12 @@ func newDateCtx(opt Options, doc *goquery.Document) dateCtx {
 		o.Loc, from = l, "page"
 	}
 	if o.Loc == nil {
-		lang := strings.ToLower(o.Lang)
-		if i := strings.IndexAny(lang, "-_"); i > 0 {
-			lang = lang[:i]
+		// The language's usual zone (pkg/collection/dates, shared with the
+		// crawler and the feed reader); UTC when the language has none.
+		o.Loc, from = dates.LangZone(o.Lang), "language"
+		if o.Loc == time.UTC {
+			from = "default"
 		}
-		o.Loc, from = langZone(lang), "language"
-	}
-	if o.Loc == nil {
-		o.Loc, from = time.UTC, "default"
 	}
 	return dateCtx{opt: o, zone: o.Loc.String() + " (" + from + ")"}
 }

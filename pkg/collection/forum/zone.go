@@ -29,28 +29,6 @@ var boardOffsetRe = regexp.MustCompile(`(?i)^[\s:]*(?:en |in )?(utc|gmt|wez|mez)
 // every date on the page is shifted one more hour.
 var dstRe = regexp.MustCompile(`(?i)\[\s*(dst|heure d.été|sommerzeit|horario de verano|ora legale)\s*\]`)
 
-// langZones is the usual zone of a language's boards when nothing else says
-// it: French boards are mostly in metropolitan France.
-var langZones = map[string]string{
-	"fr": "Europe/Paris", "de": "Europe/Berlin", "it": "Europe/Rome",
-	"es": "Europe/Madrid", "nl": "Europe/Amsterdam", "pt": "Europe/Lisbon",
-	"pl": "Europe/Warsaw",
-}
-
-// langZone is the usual zone of lang, nil when there is none (English is
-// spoken in too many zones to guess).
-func langZone(lang string) *time.Location {
-	name, ok := langZones[lang]
-	if !ok {
-		return nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil
-	}
-	return loc
-}
-
 // boardZone reads the zone a page states for its dates; nil when it states
 // none. statement says which words gave it away, for logs and tests.
 func boardZone(d *goquery.Document) (loc *time.Location, statement string) {
