@@ -130,16 +130,7 @@ func RunWith(ctx context.Context, env *service.Env, opts Options) error {
 		url = b
 	}
 	s.log.Info("console listening", "url", url, "addr", ln.Addr().String())
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return obs.Serve(ctx, srv, ln, 5*time.Second)
 }
 
 // New builds the console: subscribes to the live stream and connects to

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/veille-oss/veille/pkg/platform/mention"
+	"github.com/veille-oss/veille/pkg/platform/obs"
 )
 
 // maxWebhookBody bounds one Webhooks delivery.
@@ -68,14 +68,8 @@ func (g *graph) serveWebhooks(ctx context.Context) error {
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(g.webhook), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 20 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		_ = srv.Shutdown(sctx)
-		cancel()
-	}()
 	g.log.Info("graph webhooks listening", "listen", ln.Addr().String())
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := obs.Serve(ctx, srv, ln, 5*time.Second); err != nil {
 		return fmt.Errorf("%w: %s: webhooks: %w", ErrAPI, g.src.Name, err)
 	}
 	return nil

@@ -170,12 +170,18 @@ func (r *Registry) Serve(ctx context.Context, addr string, withPprof bool, log *
 	r.SetLogger(log)
 	srv := &http.Server{Handler: r.Handler(withPprof), ReadHeaderTimeout: 5 * time.Second}
 	log.Info("metrics endpoint", "url", "http://"+ln.Addr().String()+"/metrics")
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	return Serve(ctx, srv, ln, 3*time.Second)
+}
+
+// Serve runs srv on ln until ctx ends, then shuts it down, giving requests
+// in flight up to grace to finish. It returns nil after a shutdown.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration) error {
+	stop := context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
-	}()
+	})
+	defer stop()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
